@@ -1,0 +1,183 @@
+// The router-signed claims token: how a subgraph learns who is calling.
+//
+// The router mints one per subgraph request: short-lived, addressed to that subgraph (aud) and
+// bound to a hash of the exact operation and variables it carries (oph). A token captured in
+// transit therefore cannot be replayed against another subgraph or for another operation, and a
+// subgraph reached directly with hand-made identity headers serves nothing.
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  SignJWT,
+  errors as joseErrors,
+  importPKCS8,
+  importSPKI,
+  jwtVerify,
+  type CryptoKey,
+  type JWTPayload,
+  type KeyObject,
+} from 'jose';
+import { z } from 'zod';
+import { effectivePermissions, normalizeRoles, type Role } from './permissions.ts';
+
+export const CLAIMS_HEADER = 'x-eventzr-claims';
+export const CLAIMS_ISSUER = 'eventzr-router';
+
+export type UserCaller = {
+  kind: 'user';
+  userId: string;
+  tenantId: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  /** Effective permissions: granted by roles plus the token's own `permissions`. */
+  permissions: string[];
+  planTier: string;
+  /** Which trusted issuer vouched for the user (auth subgraph, Auth0, development). */
+  issuer: string;
+};
+export type InternalCaller = { kind: 'internal'; service: string };
+export type AnonymousCaller = { kind: 'anonymous' };
+export type Caller = UserCaller | InternalCaller | AnonymousCaller;
+
+export const ANONYMOUS: AnonymousCaller = Object.freeze({ kind: 'anonymous' });
+
+/** The verified claims of an access token, as the router sees them. */
+export const accessClaimsSchema = z.object({
+  sub: z.string().min(1).max(200),
+  tenantId: z.string().uuid(),
+  email: z.string().max(320).default(''),
+  name: z.string().max(200).default(''),
+  roles: z.array(z.string().max(64)).max(32).default([]),
+  permissions: z.array(z.string().max(128)).max(256).default([]),
+  planTier: z.string().max(64).default('free'),
+});
+export type AccessClaims = z.infer<typeof accessClaimsSchema>;
+
+export function userCallerFromClaims(claims: AccessClaims, issuer: string): UserCaller {
+  return {
+    kind: 'user',
+    userId: claims.sub,
+    tenantId: claims.tenantId,
+    email: claims.email,
+    name: claims.name,
+    roles: normalizeRoles(claims.roles),
+    permissions: effectivePermissions(claims.roles, claims.permissions),
+    planTier: claims.planTier,
+    issuer,
+  };
+}
+
+/** Canonical JSON: object keys sorted, so both ends hash the same bytes for the same value. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The hash a claims token is bound to: the subgraph operation text and its variables. */
+export function operationHash(query: string, variables: unknown): string {
+  return createHash('sha256')
+    .update(query)
+    .update('\n')
+    .update(canonicalJson(variables ?? {}))
+    .digest('base64url');
+}
+
+type Key = CryptoKey | KeyObject | Uint8Array;
+
+export interface ClaimsSigner {
+  sign(input: { caller: Caller; audience: string; opHash: string; requestId: string }): Promise<string>;
+}
+export interface ClaimsVerifier {
+  verify(token: string, expect: { audience: string; opHash: string }): Promise<{ caller: Caller; requestId: string }>;
+}
+
+export interface ClaimsKeyConfig {
+  ROUTER_CLAIMS_PRIVATE_KEY?: string | undefined;
+  ROUTER_CLAIMS_PUBLIC_KEY?: string | undefined;
+  ROUTER_CLAIMS_SECRET?: string | undefined;
+  CLAIMS_TOKEN_TTL_SECONDS: number;
+}
+
+async function signingKey(cfg: ClaimsKeyConfig): Promise<{ key: Key; alg: 'EdDSA' | 'HS256' }> {
+  if (cfg.ROUTER_CLAIMS_PRIVATE_KEY) return { key: await importPKCS8(cfg.ROUTER_CLAIMS_PRIVATE_KEY, 'EdDSA'), alg: 'EdDSA' };
+  if (cfg.ROUTER_CLAIMS_SECRET) return { key: new TextEncoder().encode(cfg.ROUTER_CLAIMS_SECRET), alg: 'HS256' };
+  throw new Error('no router claims signing key configured');
+}
+
+async function verifyingKey(cfg: ClaimsKeyConfig): Promise<{ key: Key; alg: 'EdDSA' | 'HS256' }> {
+  if (cfg.ROUTER_CLAIMS_PUBLIC_KEY) return { key: await importSPKI(cfg.ROUTER_CLAIMS_PUBLIC_KEY, 'EdDSA'), alg: 'EdDSA' };
+  if (cfg.ROUTER_CLAIMS_SECRET) return { key: new TextEncoder().encode(cfg.ROUTER_CLAIMS_SECRET), alg: 'HS256' };
+  throw new Error('no router claims verification key configured');
+}
+
+export async function createClaimsSigner(cfg: ClaimsKeyConfig): Promise<ClaimsSigner> {
+  const { key, alg } = await signingKey(cfg);
+  const ttl = cfg.CLAIMS_TOKEN_TTL_SECONDS;
+  return {
+    async sign({ caller, audience, opHash, requestId }) {
+      return new SignJWT({ caller, oph: opHash, rid: requestId })
+        .setProtectedHeader({ alg, typ: 'eventzr-claims+jwt' })
+        .setIssuer(CLAIMS_ISSUER)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime(`${ttl}s`)
+        .setJti(randomUUID())
+        .setSubject(caller.kind === 'user' ? caller.userId : caller.kind)
+        .sign(key);
+    },
+  };
+}
+
+const callerSchema: z.ZodType<Caller> = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('user'),
+    userId: z.string().min(1),
+    tenantId: z.string().uuid(),
+    email: z.string(),
+    name: z.string(),
+    roles: z.array(z.enum(['viewer', 'user', 'organizer', 'admin'])),
+    permissions: z.array(z.string()),
+    planTier: z.string(),
+    issuer: z.string(),
+  }),
+  z.object({ kind: z.literal('internal'), service: z.string().min(1) }),
+  z.object({ kind: z.literal('anonymous') }),
+]);
+
+export class ClaimsTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClaimsTokenError';
+  }
+}
+
+export async function createClaimsVerifier(cfg: ClaimsKeyConfig): Promise<ClaimsVerifier> {
+  const { key, alg } = await verifyingKey(cfg);
+  return {
+    async verify(token, expect) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: [alg],
+          issuer: CLAIMS_ISSUER,
+          audience: expect.audience,
+          requiredClaims: ['exp', 'iat', 'jti'],
+          typ: 'eventzr-claims+jwt',
+          clockTolerance: 5,
+          // A claims token lives seconds; refuse anything minted with a longer life.
+          maxTokenAge: `${cfg.CLAIMS_TOKEN_TTL_SECONDS + 5}s`,
+        }));
+      } catch (e) {
+        if (e instanceof joseErrors.JOSEError) throw new ClaimsTokenError(`invalid claims token: ${e.code}`);
+        throw e;
+      }
+      if (payload.oph !== expect.opHash) throw new ClaimsTokenError('claims token is bound to another operation');
+      const parsed = callerSchema.safeParse(payload.caller);
+      if (!parsed.success) throw new ClaimsTokenError('claims token carries no valid caller');
+      return { caller: parsed.data, requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID() };
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// The platform's error codes and the masking every server applies before a
+// response leaves the process.
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  INSUFFICIENT_CREDITS: 'INSUFFICIENT_CREDITS',
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status a response gets when its first error carries this code (GraphQL-over-HTTP). */
+export const httpStatusOf: Partial<Record<string, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+};
+
+/** Codes a client may see verbatim; anything else is masked in production. */
+const CLIENT_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  // Apollo Server's own request errors: the message says what was wrong with the request.
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/** An expected failure: a user mistake or a refusal. Its message is safe to show. */
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    const status = httpStatusOf[code];
+    super(message, {
+      extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) },
+    });
+    this.name = 'AppError';
+  }
+  get code(): ErrorCode {
+    return this.extensions.code as ErrorCode;
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+export const unauthenticated = (message = 'Missing or invalid authentication token') =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'Not allowed', requiredPermissions?: string[]) =>
+  new AppError(ErrorCode.FORBIDDEN, message, requiredPermissions ? { requiredPermissions } : {});
+export const badUserInput = (message: string, details: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, details);
+export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
+export const conflict = (message: string, details: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.CONFLICT, message, details);
+export const quotaExceeded = (message: string, details: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.QUOTA_EXCEEDED, message, details);
+export const rateLimited = (retryAfter: number) =>
+  new AppError(ErrorCode.RATE_LIMITED, `Rate limit exceeded. Try again in ${retryAfter} seconds.`, {
+    retryAfter,
+  });
+
+export interface MaskOptions {
+  production: boolean;
+  requestId?: string;
+  /** Called for every error that is masked: it is a bug or an outage and must be logged. */
+  onInternalError?: (error: unknown) => void;
+}
+
+/**
+ * Turns an error on its way out into what a client may see: known codes pass with their
+ * message; anything else becomes INTERNAL_SERVER_ERROR (its message only outside production).
+ * Stack traces never leave, nor do extensions other than the ones listed here.
+ */
+export function maskError(
+  formatted: GraphQLFormattedError,
+  original: unknown,
+  opts: MaskOptions,
+): GraphQLFormattedError {
+  const ext = (formatted.extensions ?? {}) as Record<string, unknown>;
+  const code = typeof ext.code === 'string' ? ext.code : undefined;
+  const known = code !== undefined && CLIENT_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR';
+  // Postgres / driver errors wrapped by graphql-js keep their own "code" (e.g. 23505); they are not ours.
+  const inner = (original as { originalError?: unknown } | undefined)?.originalError;
+  const wrappedForeign = inner !== undefined && !(inner instanceof GraphQLError) && !isAppError(inner);
+  if (known && !wrappedForeign) {
+    const { exception: _e, stacktrace: _s, http: _h, ...rest } = ext;
+    return {
+      message: formatted.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { ...rest, code, ...(opts.requestId ? { requestId: opts.requestId } : {}) },
+    };
+  }
+  opts.onInternalError?.(inner ?? original);
+  return {
+    message: opts.production ? 'Internal server error' : formatted.message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: {
+      code: ErrorCode.INTERNAL_SERVER_ERROR,
+      ...(opts.requestId ? { requestId: opts.requestId } : {}),
+    },
+  };
+}
+
+/** A JSON body for failures that happen before GraphQL runs (bad body, bad token...). */
+export function httpErrorBody(code: string, message: string, requestId?: string) {
+  return {
+    errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }],
+  };
+}

@@ -1,0 +1,41 @@
+// Scalars shared by every subgraph: DateTime (ISO-8601) and JSON (any JSON value).
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { badUserInput } from './errors.ts';
+
+export const DateTime = DateTimeResolver;
+
+function literalToJson(ast: ValueNode, variables: Record<string, unknown> | null | undefined): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map((v) => literalToJson(v, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literalToJson(f.value, variables)]));
+    case Kind.VARIABLE:
+      return variables?.[ast.name.value];
+    default:
+      throw badUserInput('Invalid JSON literal');
+  }
+}
+
+export const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+  parseLiteral: (ast, variables) => literalToJson(ast, variables),
+});
+
+/** Checks a JSON input against a byte budget; oversized input is BAD_USER_INPUT. */
+export function assertJsonSize(value: unknown, maxBytes: number, field: string): void {
+  const size = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+  if (size > maxBytes) throw badUserInput(`\`${field}\` is ${size} bytes; the limit is ${maxBytes}`, { field, maxBytes });
+}

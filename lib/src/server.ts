@@ -1,0 +1,142 @@
+// The subgraph server factory: every domain subgraph is built by this one function, so they all
+// authenticate, authorize, mask errors and report health the same way.
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { CLAIMS_HEADER, ClaimsTokenError, createClaimsVerifier, operationHash, type ClaimsKeyConfig } from './claims.ts';
+import type { BaseContext, Context } from './context.ts';
+import type { Database } from './db.ts';
+import { maskError } from './errors.ts';
+import { finalErrorHandler, healthRoutes, jsonBody, listen, requestIdMiddleware, sendError, type Listening } from './http.ts';
+import type { Logger } from './logger.ts';
+import { applyShield, type ShieldRule } from './shield.ts';
+
+export interface SubgraphDefinition<L> {
+  /** The subgraph's name: the audience its claims tokens are addressed to. */
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Context<L>>;
+  /** The graphql-shield tree (applied with fallbackRule deny). */
+  permissions: Record<string, Record<string, ShieldRule>>;
+  /** Builds the request's DataLoaders: a fresh set per request, never shared. */
+  createLoaders(ctx: BaseContext): L;
+  /** Extra HTTP routes (e.g. the auth subgraph's JWKS), mounted before authentication. */
+  routes?(app: Express): void;
+}
+
+export interface SubgraphServerOptions {
+  database: Database;
+  log: Logger;
+  production: boolean;
+  bodyLimit: number;
+  claims: ClaimsKeyConfig;
+}
+
+export interface SubgraphServer {
+  app: Express;
+  /** The executable schema with the permission tree applied. */
+  schema: GraphQLSchema;
+  apollo: ApolloServer<Context<unknown>>;
+  listen(port: number, host?: string): Promise<Listening>;
+  stop(): Promise<void>;
+}
+
+/** The subgraph schema with its permission tree applied: what the server executes. */
+export function buildShieldedSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
+  const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> });
+  return applyShield(schema, def.permissions);
+}
+
+export async function createSubgraphServer<L>(
+  def: SubgraphDefinition<L>,
+  opts: SubgraphServerOptions,
+): Promise<SubgraphServer> {
+  const { database, log } = opts;
+  const schema = buildShieldedSchema(def);
+  const verifier = await createClaimsVerifier(opts.claims);
+
+  const errorLogger: ApolloServerPlugin<Context<L>> = {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const err of errors) {
+            const code = err.extensions?.code;
+            if (!code || code === 'INTERNAL_SERVER_ERROR')
+              contextValue.log.error({ err: err.originalError ?? err, path: err.path }, 'resolver failed');
+          }
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<Context<L>>({
+    schema,
+    introspection: !opts.production,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: opts.production,
+    // Queries arrive from the router only; the claims token binds their exact text.
+    persistedQueries: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorLogger],
+    formatError: (formatted, error) => maskError(formatted, error, { production: opts.production }),
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  healthRoutes(app, () => database.ping(), log);
+  def.routes?.(app);
+
+  app.post('/graphql', ...jsonBody(opts.bodyLimit), async (req, res, next) => {
+    // Nothing but a router-signed token addressed to this subgraph, for this operation, gets in.
+    const token = req.headers[CLAIMS_HEADER];
+    const body = req.body as { query?: unknown; variables?: unknown } | undefined;
+    if (typeof token !== 'string' || !body || typeof body.query !== 'string') {
+      return sendError(res, 401, 'UNAUTHENTICATED', 'A router-signed claims token is required', req.requestId);
+    }
+    try {
+      const { caller, requestId } = await verifier.verify(token, {
+        audience: def.name,
+        opHash: operationHash(body.query, body.variables),
+      });
+      req.requestId = requestId;
+      res.setHeader('x-request-id', requestId);
+      res.locals.caller = caller;
+      next();
+    } catch (err) {
+      if (err instanceof ClaimsTokenError) {
+        log.warn({ requestId: req.requestId, reason: err.message }, 'claims token refused');
+        return sendError(res, 401, 'UNAUTHENTICATED', 'Invalid claims token', req.requestId);
+      }
+      next(err);
+    }
+  });
+  app.post(
+    '/graphql',
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const base: BaseContext = {
+          caller: res.locals.caller,
+          requestId: req.requestId,
+          database,
+          log: log.child({ requestId: req.requestId }),
+        };
+        return { ...base, loaders: def.createLoaders(base) };
+      },
+    }),
+  );
+  app.all('/graphql', (req, res) => sendError(res, 405, 'BAD_REQUEST', 'Use POST', req.requestId));
+  app.use(finalErrorHandler(log));
+
+  return {
+    app,
+    schema,
+    apollo: apollo as unknown as ApolloServer<Context<unknown>>,
+    listen: (port, host = '127.0.0.1') => listen(app, port, host, '/graphql'),
+    stop: () => apollo.stop(),
+  };
+}
