@@ -167,13 +167,15 @@ export async function createClaimsVerifier(cfg: ClaimsKeyConfig): Promise<Claims
           requiredClaims: ['exp', 'iat', 'jti'],
           typ: 'eventzr-claims+jwt',
           clockTolerance: 5,
-          // A claims token lives seconds; refuse anything minted with a longer life.
           maxTokenAge: `${cfg.CLAIMS_TOKEN_TTL_SECONDS + 5}s`,
         }));
       } catch (e) {
         if (e instanceof joseErrors.JOSEError) throw new ClaimsTokenError(`invalid claims token: ${e.code}`);
         throw e;
       }
+      // A claims token lives seconds: one minted with a longer life was not minted by this router.
+      if ((payload.exp ?? 0) - (payload.iat ?? 0) > cfg.CLAIMS_TOKEN_TTL_SECONDS)
+        throw new ClaimsTokenError('claims token lifetime exceeds the configured maximum');
       if (payload.oph !== expect.opHash) throw new ClaimsTokenError('claims token is bound to another operation');
       const parsed = callerSchema.safeParse(payload.caller);
       if (!parsed.success) throw new ClaimsTokenError('claims token carries no valid caller');

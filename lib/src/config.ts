@@ -41,6 +41,9 @@ const byteSize = (fallback: string) =>
       return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
     });
 
+/** Cross-variable checks run even when a single variable failed, so one run lists every problem. */
+const alwaysCheck = { when: () => true };
+
 const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
@@ -86,7 +89,7 @@ export const routerEnvSchema = z
   })
   .superRefine((env, ctx) => {
     const prod = env.NODE_ENV === 'production';
-    if (prod && env.DEVELOPMENT_AUTH_ENABLED)
+    if (prod && env.DEVELOPMENT_AUTH_ENABLED === true)
       ctx.addIssue({
         code: 'custom',
         path: ['DEVELOPMENT_AUTH_ENABLED'],
@@ -111,7 +114,7 @@ export const routerEnvSchema = z
         path: ['AUTH0_DOMAIN'],
         message: 'AUTH0_DOMAIN, AUTH0_AUDIENCE and AUTH0_ISSUER are set together or not at all',
       });
-  });
+  }, alwaysCheck);
 
 export const subgraphEnvSchema = z
   .object({
@@ -149,7 +152,7 @@ export const subgraphEnvSchema = z
         path: ['DATABASE_URL'],
         message: 'required when NODE_ENV=production (the embedded PGlite is for development)',
       });
-  });
+  }, alwaysCheck);
 
 export const launcherEnvSchema = z.object({
   NODE_ENV: nodeEnv,
@@ -189,7 +192,6 @@ const cache = new Map<unknown, unknown>();
 /** Reads the process environment once per schema; later calls return the same object. */
 export function readConfig<S extends z.ZodType>(schema: S): z.infer<S> {
   if (!cache.has(schema)) {
-    // eslint-disable-next-line no-process-env -- this is the one reader of the environment
     cache.set(schema, parseConfig(schema, process.env));
   }
   return cache.get(schema) as z.infer<S>;
@@ -202,3 +204,8 @@ export const testEnvSchema = z.object({
   /** The application role's login (owns nothing); its database part is replaced per test. */
   TEST_POSTGRES_APP_URL: optionalString,
 });
+
+/** The environment a launcher hands its child processes (they validate it themselves). */
+export function inheritedEnv(): Record<string, string | undefined> {
+  return { ...process.env };
+}

@@ -1,0 +1,25 @@
+// Lint: typescript-eslint's recommended rules, plus the project's own: configuration is read in
+// one file only (lib/src/config.ts), and no floating promises in server code.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '**/node_modules/**', '.data/**', 'dist/**', '**/generated/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through lib/src/config.ts (readConfig).' },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['lib/src/config.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,158 @@
+// `npm start`: the whole supergraph on the embedded default. Starts the auth and jobs subgraphs
+// (each migrates and seeds its own PGlite database under .data/) and then the router, waits for
+// each to be ready, and prints the Sandbox URL with a working login. Ctrl-C stops everything;
+// a second start keeps the data (and the keys) in .data/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+import { inheritedEnv, launcherEnvSchema, readConfig } from '../lib/src/config.ts';
+import { DEV_PASSWORD, DEV_USERS } from '../lib/src/dev-seed.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const env = readConfig(launcherEnvSchema);
+const dataDir = resolve(ROOT, env.DATA_DIR);
+
+interface LocalSecrets {
+  claimsPrivateKey: string;
+  claimsPublicKey: string;
+  internalApiKey: string;
+}
+
+/** Keys made once per installation and kept with the data, so restarts keep working tokens. */
+async function localSecrets(): Promise<LocalSecrets> {
+  const file = join(dataDir, 'local-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+  const secrets: LocalSecrets = {
+    claimsPrivateKey: await exportPKCS8(privateKey),
+    claimsPublicKey: await exportSPKI(publicKey),
+    internalApiKey: randomBytes(32).toString('base64url'),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function start(name: string, entry: string, extraEnv: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...inheritedEnv(), NODE_ENV: env.NODE_ENV, LOG_LEVEL: env.LOG_LEVEL, DATA_DIR: dataDir, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => {
+      // Children log JSON (pino); show the message, keep anything else as it is.
+      try {
+        const rec = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+        const lvl = (rec.level ?? 30) >= 50 ? 'ERROR ' : (rec.level ?? 30) >= 40 ? 'WARN ' : '';
+        console.log(`[${name}] ${lvl}${rec.msg ?? ''}${rec.err?.message ? `: ${rec.err.message}` : ''}`);
+      } catch {
+        console.log(`[${name}] ${line}`);
+      }
+    });
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[${name}] exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+      void stopAll(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitReady(name: string, url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited before it was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} was not ready within ${timeoutMs / 1000}s (${url})`);
+}
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((done) => {
+          if (c.exitCode !== null || c.signalCode !== null) return done();
+          c.once('exit', () => done());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+        }),
+    ),
+  );
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+async function main() {
+  const secrets = await localSecrets();
+  const issuer = `http://127.0.0.1:${env.AUTH_PORT}`;
+  const subgraphEnv = { ROUTER_CLAIMS_PUBLIC_KEY: secrets.claimsPublicKey, JWT_ISSUER: issuer, HOST: '127.0.0.1' };
+  const auth = start('auth', 'subgraphs/auth/src/main.ts', { ...subgraphEnv, PORT: String(env.AUTH_PORT) });
+  const jobs = start('jobs', 'subgraphs/jobs/src/main.ts', { ...subgraphEnv, PORT: String(env.JOBS_PORT) });
+  await Promise.all([
+    waitReady('auth', `http://127.0.0.1:${env.AUTH_PORT}/readyz`, auth),
+    waitReady('jobs', `http://127.0.0.1:${env.JOBS_PORT}/readyz`, jobs),
+  ]);
+  const router = start('router', 'router/src/main.ts', {
+    PORT: String(env.PORT),
+    ROUTER_CLAIMS_PRIVATE_KEY: secrets.claimsPrivateKey,
+    INTERNAL_API_KEY: secrets.internalApiKey,
+    JWT_ISSUER: issuer,
+    AUTH_SUBGRAPH_URL: `http://127.0.0.1:${env.AUTH_PORT}/graphql`,
+    JOBS_SUBGRAPH_URL: `http://127.0.0.1:${env.JOBS_PORT}/graphql`,
+  });
+  const url = `http://localhost:${env.PORT}/graphql`;
+  await waitReady('router', `http://127.0.0.1:${env.PORT}/readyz`, router);
+
+  // Log in through the router exactly as a web app would, so the printed token is known to work.
+  const user = DEV_USERS[1];
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
+    body: JSON.stringify({
+      query: 'mutation Login($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken expiresIn } }',
+      variables: { email: user.email, password: DEV_PASSWORD },
+    }),
+  });
+  const body = (await res.json()) as { data?: { login?: { accessToken: string; expiresIn: number } }; errors?: unknown };
+  const token = body.data?.login?.accessToken;
+  console.log(`
+  EventZR supergraph is running (embedded PGlite in ${env.DATA_DIR}/).
+
+  Apollo Sandbox:  ${url}   (open it in a browser)
+  Login:           ${user.email} / ${DEV_PASSWORD}   (tenant EventZR Demo; also admin@eventzr.com, viewer@eventzr.com, admin@acme.example, user@acme.example)
+${
+  token
+    ? `  Headers to paste into Sandbox (valid ${Math.round((body.data?.login?.expiresIn ?? 0) / 60)} min):
+    {"Authorization": "Bearer ${token}"}
+  Try:  query Me { me { id email roles tenant { name planTier jobQuota { limit used remaining } } } }`
+    : `  (logging in through the router failed: ${JSON.stringify(body.errors ?? body)})`
+}
+  Workers: the internal API key (x-internal-api-key) is in ${env.DATA_DIR}/local-secrets.json.
+  Ctrl-C stops everything; data is kept for the next start.
+`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`start failed: ${err instanceof Error ? err.message : String(err)}`);
+  void stopAll(1);
+});

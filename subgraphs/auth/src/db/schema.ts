@@ -1,0 +1,145 @@
+// The auth subgraph's tables. Row Level Security, grants and the pre-tenant lookup policies are
+// in the custom migration drizzle/*_rls.sql (drizzle-kit does not express them).
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  foreignKey,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const PLAN_TIERS = ['free', 'starter', 'professional', 'enterprise'] as const;
+export type PlanTier = (typeof PLAN_TIERS)[number];
+
+/** A customer organisation: the unit every other table (here and in other subgraphs) is isolated by. */
+export const tenants = pgTable(
+  'tenants',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    planTier: text('plan_tier').$type<PlanTier>().notNull().default('free'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      'tenants_plan_tier_check',
+      sql`${t.planTier} in ('free', 'starter', 'professional', 'enterprise')`,
+    ),
+    check('tenants_name_check', sql`char_length(${t.name}) between 1 and 200`),
+  ],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    /** argon2id PHC string; never leaves the repository layer's callers in auth. */
+    passwordHash: text('password_hash').notNull(),
+    /** Lowercase role names of lib/permissions ROLES. */
+    roles: text('roles').array().notNull().default(sql`'{user}'::text[]`),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    foreignKey({ name: 'users_tenant_fk', columns: [t.tenantId], foreignColumns: [tenants.id] }).onDelete('cascade'),
+    // An email is unique within a tenant only: the same person may belong to several tenants.
+    uniqueIndex('users_tenant_email_key').on(t.tenantId, sql`lower(${t.email})`),
+    // Target of the composite foreign keys below, which pin a token to its user's own tenant.
+    unique('users_tenant_id_id_key').on(t.tenantId, t.id),
+    // Login and password reset look an email up before the tenant is known.
+    index('users_email_lower_idx').on(sql`lower(${t.email})`),
+    check('users_roles_check', sql`${t.roles} <@ array['viewer', 'user', 'organizer', 'admin']::text[]`),
+    check('users_email_check', sql`char_length(${t.email}) between 3 and 255`),
+    check('users_name_check', sql`char_length(${t.name}) between 1 and 200`),
+  ],
+);
+
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    /** Every token descended from one login shares a family; reuse of a rotated one revokes it. */
+    familyId: uuid('family_id').notNull(),
+    /** base64url SHA-256 of the opaque token: the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    foreignKey({
+      name: 'refresh_tokens_user_fk',
+      columns: [t.tenantId, t.userId],
+      foreignColumns: [users.tenantId, users.id],
+    }).onDelete('cascade'),
+    unique('refresh_tokens_tenant_token_hash_key').on(t.tenantId, t.tokenHash),
+    // refreshToken finds a presented token before its tenant is known.
+    index('refresh_tokens_token_hash_idx').on(t.tokenHash),
+    index('refresh_tokens_tenant_family_idx').on(t.tenantId, t.familyId),
+  ],
+);
+
+export const passwordResetTokens = pgTable(
+  'password_reset_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Set when the token is consumed or superseded by a newer request. */
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    foreignKey({
+      name: 'password_reset_tokens_user_fk',
+      columns: [t.tenantId, t.userId],
+      foreignColumns: [users.tenantId, users.id],
+    }).onDelete('cascade'),
+    unique('password_reset_tokens_tenant_token_hash_key').on(t.tenantId, t.tokenHash),
+    index('password_reset_tokens_tenant_user_idx').on(t.tenantId, t.userId),
+  ],
+);
+
+/**
+ * The RS256 keys access tokens are signed with. Not tenant data: one key set for the whole
+ * installation, kept in the database so every replica signs with (and publishes) the same key.
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    alg: text('alg').notNull(),
+    /** The public half as a JWK: what /.well-known/jwks.json serves. */
+    publicJwk: jsonb('public_jwk').$type<Record<string, unknown>>().notNull(),
+    /** PKCS#8 PEM. */
+    privateKey: text('private_key').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Set when a newer key takes over signing; a retired key stays published until tokens it signed expire. */
+    retiredAt: timestamp('retired_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    // At most one key signs at a time; replicas racing to create the first one insert
+    // "on conflict do nothing" against this index and then all read the winner.
+    uniqueIndex('signing_keys_one_active_key').on(sql`(${t.retiredAt} is null)`).where(sql`${t.retiredAt} is null`),
+    check('signing_keys_alg_check', sql`${t.alg} = 'RS256'`),
+  ],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
