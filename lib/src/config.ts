@@ -73,16 +73,37 @@ export const routerEnvSchema = z
     AUTH_JWKS_URL: optionalUrl,
     JWKS_COOLDOWN_SECONDS: positiveInt(30),
     JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
-    AUTH0_DOMAIN: optionalString,
+    /** Auth0 tenant host (no scheme): its JWKS is https://AUTH0_DOMAIN/.well-known/jwks.json */
+    AUTH0_DOMAIN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a host name such as your-tenant.us.auth0.com (no scheme)')
+        .optional(),
+    ),
     AUTH0_AUDIENCE: optionalString,
     AUTH0_ISSUER: optionalString,
     /** HS256 secret for hand-made tokens: development and test only. */
     DEV_JWT_SECRET: optionalString.pipe(z.string().min(32).optional()),
+    /** The `iss` development tokens carry: the router picks a token's verifier by its issuer. */
+    DEV_JWT_ISSUER: z.string().min(1).default('eventzr-dev'),
     DEVELOPMENT_AUTH_ENABLED: bool(false),
     INTERNAL_API_KEY: optionalString.pipe(z.string().min(32).optional()),
     TOKEN_CACHE_MAX: positiveInt(10_000),
     BODY_LIMIT: byteSize('1mb'),
-    CORS_ORIGINS: optionalString,
+    /** Comma-separated browser origins allowed to call the router (e.g. https://app.eventzr.com). */
+    CORS_ORIGINS: optionalString.transform((v, ctx) => {
+      const origins = (v ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+      for (const o of origins) {
+        let origin: string | undefined;
+        try {
+          origin = new URL(o).origin;
+        } catch {
+          origin = undefined;
+        }
+        if (origin !== o) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin such as https://app.example.com` });
+      }
+      return origins;
+    }),
     INTROSPECTION: bool(false).optional(),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
     ...claimsKeys,
@@ -114,6 +135,20 @@ export const routerEnvSchema = z
         path: ['AUTH0_DOMAIN'],
         message: 'AUTH0_DOMAIN, AUTH0_AUDIENCE and AUTH0_ISSUER are set together or not at all',
       });
+    // The router picks a token's verifier by its `iss`: two trusted issuers must not share one.
+    const issuers = [
+      ['JWT_ISSUER', env.JWT_ISSUER],
+      ['AUTH0_ISSUER', env.AUTH0_ISSUER],
+      ['DEV_JWT_ISSUER', env.DEV_JWT_SECRET ? env.DEV_JWT_ISSUER : undefined],
+    ].filter((e): e is [string, string] => Boolean(e[1]));
+    for (let i = 1; i < issuers.length; i++)
+      for (let j = 0; j < i; j++)
+        if (issuers[i]![1] === issuers[j]![1])
+          ctx.addIssue({
+            code: 'custom',
+            path: [issuers[i]![0]],
+            message: `must differ from ${issuers[j]![0]} (each trusted issuer has its own keys)`,
+          });
   }, alwaysCheck);
 
 export const subgraphEnvSchema = z

@@ -1,7 +1,7 @@
 // The subgraph server factory: every domain subgraph is built by this one function, so they all
 // authenticate, authorize, mask errors and report health the same way.
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -80,7 +80,8 @@ export async function createSubgraphServer<L>(
     hideSchemaDetailsFromClientErrors: opts.production,
     // Queries arrive from the router only; the claims token binds their exact text.
     persistedQueries: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorLogger],
+    // No inline traces: they would go to the router, which reports no usage to Apollo.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), errorLogger],
     formatError: (formatted, error) => maskError(formatted, error, { production: opts.production }),
   });
   await apollo.start();

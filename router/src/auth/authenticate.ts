@@ -1,0 +1,124 @@
+// Who is calling: a verified user token, the platform's internal API key, or nobody. Runs before
+// GraphQL; a failure here is answered at once (401/403/503) and no subgraph is ever called.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { ANONYMOUS, userCallerFromClaims, type Caller, type InternalCaller } from '@eventzr/lib/claims';
+import { DEV_AUTH_USER, DEV_TENANTS } from '@eventzr/lib/dev-seed';
+import { TokenError, type TokenVerifier } from './tokens.ts';
+
+export const INTERNAL_KEY_HEADERS = ['x-internal-api-key', 'x-api-key'] as const;
+/** An optional label an internal caller gives itself (logs, audit); it grants nothing. */
+const SERVICE_LABEL = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export type Authentication =
+  { ok: true; caller: Caller } | { ok: false; status: 401 | 403 | 503; code: string; message: string; reason: string };
+
+/** Compares a presented key with the configured one in constant time; no key configured → nothing matches. */
+export function internalKeyCheck(configured: string | undefined): (presented: string) => boolean {
+  if (!configured) return () => false;
+  // Digests first: timingSafeEqual needs equal lengths, and hashing hides the key's length too.
+  const expected = createHash('sha256').update(configured).digest();
+  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
+}
+
+/** The identity an anonymous request takes under DEVELOPMENT_AUTH_ENABLED (never in production). */
+export function developmentCaller(): Caller {
+  const tenant = DEV_TENANTS.find((t) => t.id === DEV_AUTH_USER.tenantId);
+  return userCallerFromClaims(
+    {
+      sub: DEV_AUTH_USER.id,
+      tenantId: DEV_AUTH_USER.tenantId,
+      email: DEV_AUTH_USER.email,
+      name: DEV_AUTH_USER.name,
+      roles: [...DEV_AUTH_USER.roles],
+      permissions: [],
+      planTier: tenant?.planTier ?? 'free',
+    },
+    'development-auth',
+  );
+}
+
+export interface Authenticator {
+  authenticate(headers: IncomingHttpHeaders): Promise<Authentication>;
+}
+
+const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+const refuse = (reason: string, message = 'Invalid authentication credentials'): Authentication => ({
+  ok: false,
+  status: 401,
+  code: 'UNAUTHENTICATED',
+  message,
+  reason,
+});
+
+export function createAuthenticator(deps: {
+  tokens: TokenVerifier;
+  internalApiKey: string | undefined;
+  developmentAuth: boolean;
+}): Authenticator {
+  const keyMatches = internalKeyCheck(deps.internalApiKey);
+  const devCaller = deps.developmentAuth ? developmentCaller() : undefined;
+
+  return {
+    async authenticate(headers) {
+      const authorization = single(headers.authorization);
+      const keys = INTERNAL_KEY_HEADERS.map((h) => single(headers[h])).filter((v): v is string => v !== undefined);
+
+      if (keys.length > 0) {
+        // Two kinds of credential in one request is ambiguous: which identity should win? Neither.
+        if (authorization !== undefined)
+          return refuse(
+            'both a bearer token and an internal key',
+            'Send either a bearer token or an internal API key, not both',
+          );
+        if (keys.length > 1 && keys[0] !== keys[1]) return refuse('two different internal keys');
+        if (!keyMatches(keys[0]!))
+          return refuse(deps.internalApiKey ? 'wrong internal key' : 'internal access disabled');
+        const label = single(headers['x-internal-service']);
+        const caller: InternalCaller = {
+          kind: 'internal',
+          service: label && SERVICE_LABEL.test(label) ? label : 'internal',
+        };
+        return { ok: true, caller };
+      }
+
+      let caller: Caller;
+      if (authorization !== undefined) {
+        const m = /^Bearer +([^\s]+) *$/i.exec(authorization);
+        if (!m) return refuse('not a bearer token');
+        try {
+          caller = await deps.tokens.verify(m[1]!);
+        } catch (err) {
+          if (!(err instanceof TokenError)) throw err;
+          if (err.failure === 'unavailable')
+            return {
+              ok: false,
+              status: 503,
+              code: 'INTERNAL_SERVER_ERROR',
+              message: 'Authentication is temporarily unavailable; retry shortly',
+              reason: err.reason,
+            };
+          return refuse(err.reason, err.failure === 'expired' ? 'Authentication token has expired' : undefined);
+        }
+      } else {
+        caller = devCaller ?? ANONYMOUS;
+      }
+
+      const tenantHeader = single(headers['x-tenant-id']);
+      if (
+        caller.kind === 'user' &&
+        tenantHeader !== undefined &&
+        tenantHeader.trim().toLowerCase() !== caller.tenantId.toLowerCase()
+      )
+        return {
+          ok: false,
+          status: 403,
+          code: 'FORBIDDEN',
+          message: "x-tenant-id does not match the token's tenant",
+          reason: 'tenant mismatch',
+        };
+      return { ok: true, caller };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { createLocalJWKSet } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AUDIENCE,
+  ISSUER,
+  TENANT_A,
+  mint,
+  routerConfig,
+  rsaKey,
+  userClaims,
+  type SigningKey,
+} from '../__fixtures__/fixtures.ts';
+import { TokenError, authJwksUrl, createTokenVerifier, trustedIssuers } from './tokens.ts';
+
+let key: SigningKey;
+beforeAll(async () => {
+  key = await rsaKey('k1');
+});
+
+const verifier = (cacheMax = 100, now?: () => number) =>
+  createTokenVerifier({
+    issuers: [
+      {
+        label: 'auth',
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['RS256'],
+        key: createLocalJWKSet({ keys: [key.publicJwk] }),
+      },
+    ],
+    clockToleranceSeconds: 0,
+    cacheMax,
+    now,
+  });
+
+describe('token verifier', () => {
+  it('turns verified claims into a user caller with effective permissions', async () => {
+    const caller = await verifier().verify(
+      await mint(userClaims({ roles: ['member'], permissions: ['reports:export'] }), { key }),
+    );
+    expect(caller).toMatchObject({ kind: 'user', tenantId: TENANT_A, roles: ['user'], issuer: 'auth' });
+    expect(caller.permissions).toContain('jobs:read');
+    expect(caller.permissions).toContain('reports:export');
+    expect(Object.isFrozen(caller) && Object.isFrozen(caller.permissions)).toBe(true);
+  });
+
+  it('keeps at most TOKEN_CACHE_MAX verified tokens (least recently used goes first)', async () => {
+    const v = verifier(2);
+    const [a, b, c] = await Promise.all([1, 2, 3].map((i) => mint(userClaims({ sub: `u${i}` }), { key })));
+    await v.verify(a!);
+    await v.verify(b!);
+    await v.verify(a!);
+    expect(v.stats).toEqual({ verifications: 2, cacheHits: 1 });
+    await v.verify(c!); // evicts b
+    await v.verify(a!);
+    await v.verify(b!);
+    expect(v.stats).toEqual({ verifications: 4, cacheHits: 2 });
+  });
+
+  it('classifies failures: expired, invalid, and an unreachable key set (not the caller’s fault)', async () => {
+    let t = Date.now();
+    const v = verifier(10, () => t);
+    const token = await mint(userClaims(), { key, expiresIn: 10 });
+    await v.verify(token);
+    t += 11_000;
+    await expect(v.verify(token)).rejects.toMatchObject({ failure: 'expired' });
+    await expect(v.verify('a.b.c')).rejects.toMatchObject({ failure: 'invalid' });
+    await expect(v.verify('x'.repeat(9000))).rejects.toBeInstanceOf(TokenError);
+
+    const unreachable = createTokenVerifier({
+      issuers: trustedIssuers(
+        await routerConfig({ JWT_ISSUER: ISSUER, AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }),
+      ),
+      clockToleranceSeconds: 0,
+      cacheMax: 10,
+    });
+    await expect(unreachable.verify(await mint(userClaims(), { key }))).rejects.toMatchObject({
+      failure: 'unavailable',
+    });
+  });
+
+  it("defaults the JWKS to the auth subgraph's origin", async () => {
+    const config = await routerConfig({ AUTH_SUBGRAPH_URL: 'http://auth.internal:4001/graphql' });
+    expect(authJwksUrl(config).toString()).toBe('http://auth.internal:4001/.well-known/jwks.json');
+    expect(authJwksUrl({ ...config, AUTH_JWKS_URL: 'https://keys.example/jwks' }).toString()).toBe(
+      'https://keys.example/jwks',
+    );
+  });
+
+  it('trusts the development issuer only outside production, and Auth0 only when configured', async () => {
+    const labels = async (env: Record<string, string>) => trustedIssuers(await routerConfig(env)).map((i) => i.label);
+    expect(await labels({})).toEqual(['auth', 'development']);
+    expect(await labels({ DEV_JWT_SECRET: '' })).toEqual(['auth']);
+    expect(
+      await labels({
+        AUTH0_DOMAIN: 't.auth0.com',
+        AUTH0_ISSUER: 'https://t.auth0.com/',
+        AUTH0_AUDIENCE: 'https://api',
+        DEV_JWT_SECRET: '',
+      }),
+    ).toEqual(['auth', 'auth0']);
+  });
+});

@@ -1,0 +1,93 @@
+// The router's HTTP layer around GraphQL: CORS allow-list, request shape checks, and the one way
+// an answer given before GraphQL runs is written (same error shape, same meta as GraphQL answers).
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { httpErrorBody } from '@eventzr/lib/errors';
+import type { ErrorSender } from '@eventzr/lib/http';
+import type { Logger } from '@eventzr/lib/logger';
+import type { ResponseMeta } from './context.ts';
+
+/** Set by the first middleware; every early answer carries it. */
+export const metaOf = (res: Response): ResponseMeta => res.locals.meta as ResponseMeta;
+
+export function sendRouterError(res: Response, status: number, code: string, message: string): void {
+  const meta = metaOf(res);
+  const body = { ...httpErrorBody(code, message, meta?.request_id), extensions: { meta } };
+  if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="eventzr"');
+  res.status(status).type('application/json').send(JSON.stringify(body));
+}
+
+/** lib jsonBody's 400/413/415 answers, with the router's meta. */
+export const routerErrorSender: ErrorSender = (res, status, code, message) =>
+  sendRouterError(res, status, code, message);
+
+/** Headers a browser may send. The internal key headers are deliberately absent: browsers never carry them. */
+const ALLOWED_HEADERS = [
+  'content-type',
+  'authorization',
+  'x-request-id',
+  'x-tenant-id',
+  'traceparent',
+  'tracestate',
+  'idempotency-key',
+  'x-budget-max-usd',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+].join(', ');
+
+/** CORS for an allow-list of exact origins; a preflight from any other origin is refused. */
+export function cors(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins);
+  return (req, res, next) => {
+    res.vary('Origin');
+    const origin = req.headers.origin;
+    const ok = origin !== undefined && allowed.has(origin);
+    if (ok) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-expose-headers', 'x-request-id');
+    }
+    if (req.method !== 'OPTIONS') return next();
+    if (origin !== undefined && !ok) return sendRouterError(res, 403, 'FORBIDDEN', 'Origin not allowed');
+    if (ok) {
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-allow-headers', ALLOWED_HEADERS);
+      res.setHeader('access-control-max-age', '86400');
+    }
+    res.setHeader('allow', 'GET, POST, OPTIONS');
+    res.status(204).end();
+  };
+}
+
+/** POST bodies must be JSON: anything else is refused before parsing (and so cannot be a CSRF "simple request"). */
+export const requireJson: RequestHandler = (req, res, next) => {
+  if (req.is('application/json')) return next();
+  sendRouterError(res, 415, 'BAD_REQUEST', 'POST /graphql takes Content-Type: application/json');
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A GraphQL-over-HTTP request body, checked so every malformed one gets a 400 with meta. */
+export const checkGraphQLBody: RequestHandler = (req, res, next) => {
+  const body: unknown = req.body;
+  if (Array.isArray(body)) return sendRouterError(res, 400, 'BAD_REQUEST', 'Batched requests are not supported');
+  if (!isPlainObject(body)) return sendRouterError(res, 400, 'BAD_REQUEST', 'The body must be a JSON object');
+  if (typeof body.query !== 'string' || body.query.trim() === '')
+    return sendRouterError(res, 400, 'BAD_REQUEST', '`query` must be a non-empty string');
+  if (body.variables != null && !isPlainObject(body.variables))
+    return sendRouterError(res, 400, 'BAD_REQUEST', '`variables` must be an object');
+  if (body.operationName != null && typeof body.operationName !== 'string')
+    return sendRouterError(res, 400, 'BAD_REQUEST', '`operationName` must be a string');
+  if (body.extensions != null && !isPlainObject(body.extensions))
+    return sendRouterError(res, 400, 'BAD_REQUEST', '`extensions` must be an object');
+  next();
+};
+
+export function finalErrorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    log.error({ err, requestId: req.requestId }, 'unhandled error');
+    if (res.headersSent) return void res.end();
+    sendRouterError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}

@@ -1,0 +1,330 @@
+// The router's HTTP surface: body limits and shapes, statuses, CORS, Sandbox, health, and what a
+// production router hides (introspection, suggestions, internal messages, failing subgraphs).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  INTERNAL_KEY,
+  bearer,
+  mint,
+  post,
+  routerConfig,
+  rsaKey,
+  startFixtures,
+  startJwksServer,
+  userClaims,
+  type Fixtures,
+  type JwksServer,
+  type SigningKey,
+} from './__fixtures__/fixtures.ts';
+import { createRouter, type Router } from './router.ts';
+import { SUBGRAPH_FAILURE_MESSAGE } from './subgraph-source.ts';
+
+let fx: Fixtures;
+let jwks: JwksServer;
+let key: SigningKey;
+const routers: Router[] = [];
+
+async function start(env: Record<string, string | undefined> = {}, subgraphUrls: Record<string, string> = {}) {
+  const config = await routerConfig({
+    AUTH_JWKS_URL: jwks.url,
+    AUTH_SUBGRAPH_URL: fx.auth.url,
+    JOBS_SUBGRAPH_URL: fx.jobs.url,
+    ...env,
+  });
+  const router = await createRouter(config, {
+    supergraphSdl: fx.supergraphSdl,
+    subgraphUrls,
+    readiness: { timeoutMs: 500, reuseMs: 0 },
+  });
+  routers.push(router);
+  return { router, url: (await router.listen(0)).url };
+}
+
+const production = { NODE_ENV: 'production', DEV_JWT_SECRET: '' };
+
+let dev: { router: Router; url: string };
+let prod: { router: Router; url: string };
+
+beforeAll(async () => {
+  [fx, key] = await Promise.all([startFixtures(), rsaKey('key-1')]);
+  jwks = await startJwksServer([key.publicJwk]);
+  dev = await start({ BODY_LIMIT: '64kb' });
+  prod = await start(production);
+});
+afterAll(async () => {
+  await Promise.all(routers.map((r) => r.stop()));
+  await jwks?.close();
+  await fx?.close();
+});
+
+beforeEach(() => fx.reset());
+
+const token = () => mint(userClaims(), { key });
+
+describe('HTTP requests GraphQL never sees', () => {
+  it('malformed JSON → 400 with the request id and meta', async () => {
+    const a = await post(dev.url, '{"query": "{ jobs { id } }"', { 'x-request-id': 'req-json-1' });
+    expect(a.status).toBe(400);
+    expect(a.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST', requestId: 'req-json-1' });
+    expect(a.body.extensions?.meta?.request_id).toBe('req-json-1');
+    expect(fx.requests()).toEqual([]);
+  });
+
+  it('a body over BODY_LIMIT → 413', async () => {
+    const a = await post(dev.url, { query: `{ jobs { id } } # ${'x'.repeat(70 * 1024)}` }, bearer(await token()));
+    expect(a.status).toBe(413);
+    expect(a.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(fx.requests()).toEqual([]);
+  });
+
+  it.each([
+    ['a batch', [{ query: '{ __typename }' }]],
+    ['no query', { variables: {} }],
+    ['a non-string query', { query: 42 }],
+    ['variables that are not an object', { query: '{ __typename }', variables: [1] }],
+    ['a non-string operationName', { query: '{ __typename }', operationName: 3 }],
+    ['a JSON string', '"{ __typename }"'],
+  ])('%s → 400 BAD_REQUEST', async (_n, body) => {
+    const a = await post(dev.url, body);
+    expect(a.status).toBe(400);
+    expect(a.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(a.body.extensions?.meta?.request_id).toBeTruthy();
+  });
+
+  it('a POST that is not JSON → 415 (no CSRF "simple request" can reach GraphQL)', async () => {
+    const res = await fetch(dev.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"{ __typename }"}',
+    });
+    expect(res.status).toBe(415);
+  });
+
+  it('an unsupported method → 405, an unknown path → 404, both JSON', async () => {
+    const put = await fetch(dev.url, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST, OPTIONS');
+    const missing = await fetch(dev.url.replace('/graphql', '/nope'));
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      'NOT_FOUND',
+    );
+  });
+
+  it('a malformed Idempotency-Key or budget header → 400 before anything runs', async () => {
+    const bad = await post(
+      dev.url,
+      { query: '{ jobs { id } }' },
+      { ...bearer(await token()), 'idempotency-key': 'x'.repeat(300) },
+    );
+    expect(bad.status).toBe(400);
+    const budget = await post(
+      dev.url,
+      { query: '{ jobs { id } }' },
+      { ...bearer(await token()), 'x-budget-max-usd': '-1' },
+    );
+    expect(budget.status).toBe(400);
+    expect(fx.requests()).toEqual([]);
+  });
+});
+
+describe('GraphQL-over-HTTP statuses', () => {
+  it('parse and validation errors → 400; bad variables → 400 BAD_USER_INPUT; all with meta', async () => {
+    const parseError = await post(dev.url, { query: '{ jobs { id }' }, bearer(await token()));
+    expect(parseError.status).toBe(400);
+    expect(parseError.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(parseError.body.extensions?.meta?.request_id).toBe(parseError.headers.get('x-request-id'));
+    const invalid = await post(dev.url, { query: '{ jobs { nope } }' }, bearer(await token()));
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const variables = await post(
+      dev.url,
+      { query: 'query($c: String!) { failing(code: $c) { id } }', variables: { c: 5 } },
+      bearer(await token()),
+    );
+    expect(variables.status).toBe(400);
+    expect(variables.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(fx.requests()).toEqual([]);
+  });
+
+  it('GET runs queries (with the CSRF header Apollo requires) and refuses mutations', async () => {
+    const q = encodeURIComponent('{ jobs { id } }');
+    const ok = await fetch(`${dev.url}?query=${q}`, {
+      headers: { ...bearer(await token()), 'apollo-require-preflight': 'true' },
+    });
+    expect(ok.status).toBe(200);
+    const csrf = await fetch(`${dev.url}?query=${q}`, { headers: bearer(await token()) });
+    expect(csrf.status).toBe(400);
+    const m = encodeURIComponent('mutation { leaseJobs(max: 1) { id } }');
+    const mutation = await fetch(`${dev.url}?query=${m}`, {
+      headers: { 'x-internal-api-key': INTERNAL_KEY, 'apollo-require-preflight': 'true' },
+    });
+    expect(mutation.status).toBe(405);
+  });
+});
+
+describe('development conveniences, off in production', () => {
+  it('serves Apollo Sandbox on GET with Accept: text/html in development only', async () => {
+    const page = await fetch(dev.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/sandbox/i);
+    const none = await fetch(prod.url, { headers: { accept: 'text/html' } });
+    expect(none.status).toBe(400);
+    expect(none.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+    expect(
+      ((await none.json()) as { extensions: { meta: { request_id: string } } }).extensions.meta.request_id,
+    ).toBeTruthy();
+  });
+
+  it('answers introspection in development, refuses it in production (unless INTROSPECTION=true)', async () => {
+    const q = { query: '{ __schema { queryType { name } } }' };
+    expect((await post(dev.url, q)).body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    const refused = await post(prod.url, q);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const opened = await start({ ...production, INTROSPECTION: 'true' });
+    expect((await post(opened.url, q)).body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  it('hides field suggestions in production', async () => {
+    const devAnswer = await post(dev.url, { query: '{ jobs { typ } }' }, bearer(await token()));
+    expect(devAnswer.body.errors?.[0]?.message).toMatch(/Did you mean/);
+    const prodAnswer = await post(prod.url, { query: '{ jobs { typ } }' }, bearer(await token()));
+    expect(prodAnswer.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it("masks a subgraph's internal error message in production", async () => {
+    const a = await post(prod.url, { query: '{ failing(code: "CRASH") { id } }' }, bearer(await token()));
+    expect(a.body.errors?.[0]).toMatchObject({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+    expect(a.text).not.toMatch(/ECONNREFUSED|10\.9\.8\.7|node_modules/);
+    // A refusal is never masked.
+    const refusal = await post(prod.url, { query: '{ failing(code: "FORBIDDEN") { id } }' }, bearer(await token()));
+    expect(refusal.body.errors?.[0]).toMatchObject({
+      message: 'Only its owner may do this',
+      extensions: { code: 'FORBIDDEN' },
+    });
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization',
+      },
+    });
+
+  it('allows the configured origins, and Apollo Studio in development only', async () => {
+    const ok = await preflight(dev.url, 'https://app.eventzr.example');
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.eventzr.example');
+    expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(ok.headers.get('access-control-allow-headers')).not.toContain('x-internal-api-key');
+    expect((await preflight(dev.url, 'https://studio.apollographql.com')).status).toBe(204);
+    expect((await preflight(prod.url, 'https://studio.apollographql.com')).status).toBe(403);
+  });
+
+  it('refuses other origins', async () => {
+    const evil = await preflight(dev.url, 'https://evil.example');
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const simple = await post(dev.url, { query: '{ __typename }' }, { origin: 'https://evil.example' });
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('health', () => {
+  it('/healthz answers while the process runs; /readyz when every subgraph is ready', async () => {
+    const health = await fetch(dev.url.replace('/graphql', '/healthz'));
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(dev.url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', subgraphs: { auth: 'ready', jobs: 'ready' } });
+  });
+});
+
+describe('a subgraph that fails', () => {
+  let mode: 'html500' | 'text200' | 'hang' | 'json502' = 'html500';
+  let broken: http.Server;
+  let brokenUrl: string;
+  let deadUrl: string;
+  let viaBroken: { router: Router; url: string };
+  let viaDead: { router: Router; url: string };
+
+  beforeAll(async () => {
+    broken = http.createServer((req, res) => {
+      if (req.url === '/readyz') return res.end('{"status":"ready"}');
+      if (mode === 'hang') return; // never answers
+      if (mode === 'html500') {
+        res.statusCode = 500;
+        res.setHeader('content-type', 'text/html');
+        return res.end('<pre>Error: boom\n    at Object.<anonymous> (/srv/jobs/src/db.ts:10:5)</pre>');
+      }
+      if (mode === 'json502') {
+        res.statusCode = 502;
+        res.setHeader('content-type', 'application/json');
+        return res.end('{"message":"upstream 10.0.0.9 down"}');
+      }
+      res.setHeader('content-type', 'text/plain');
+      res.end('OK but not JSON');
+    });
+    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+    brokenUrl = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/graphql`;
+    // A port that was just free: nothing listens there.
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    deadUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/graphql`;
+    await new Promise<void>((r) => probe.close(() => r()));
+    viaBroken = await start({ SUBGRAPH_TIMEOUT_MS: '300' }, { jobs: brokenUrl });
+    viaDead = await start({}, { jobs: deadUrl });
+  });
+  afterAll(async () => {
+    broken.closeAllConnections();
+    await new Promise<void>((r) => broken.close(() => r()));
+  });
+
+  const expectMasked = async (url: string, port: string) => {
+    const a = await post(url, { query: '{ jobs { id } }' }, bearer(await token()));
+    expect(a.status).toBeLessThan(500);
+    expect(a.body.errors).toEqual([
+      {
+        message: SUBGRAPH_FAILURE_MESSAGE,
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: a.body.extensions?.meta?.request_id },
+      },
+    ]);
+    expect(a.text).not.toContain(port);
+    expect(a.text).not.toMatch(/127\.0\.0\.1|10\.0\.0\.9|\/srv\/|Error:|stack/);
+  };
+
+  it.each(['html500', 'text200', 'json502', 'hang'] as const)(
+    '%s → masked INTERNAL_SERVER_ERROR, no URL or internals',
+    async (m) => {
+      mode = m;
+      await expectMasked(viaBroken.url, new URL(brokenUrl).port);
+    },
+  );
+
+  it('an unreachable JWKS → 503 (retry later), not 401, and nothing is called', async () => {
+    const noJwks = await start({ AUTH_JWKS_URL: deadUrl.replace('/graphql', '/.well-known/jwks.json') });
+    const a = await post(noJwks.url, { query: '{ jobs { id } }' }, bearer(await token()));
+    expect(a.status).toBe(503);
+    expect(a.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(a.text).not.toContain(new URL(deadUrl).port);
+    expect(fx.requests()).toEqual([]);
+  });
+
+  it('down → masked INTERNAL_SERVER_ERROR, and /readyz says which subgraph is unavailable', async () => {
+    await expectMasked(viaDead.url, new URL(deadUrl).port);
+    const ready = await fetch(viaDead.url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable', subgraphs: { auth: 'ready', jobs: 'unavailable' } });
+  });
+});

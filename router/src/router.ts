@@ -1,0 +1,219 @@
+// The router factory: one Express app with @apollo/gateway inside @apollo/server. main.ts starts
+// it from the environment; tests start the same factory on port 0.
+//
+// A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
+// authentication (bearer token / internal key / anonymous) and x-tenant-id → Apollo Server:
+// parse, validate, layer-1 authorization (plugin) → gateway plans and calls subgraphs with
+// router-signed claims tokens → errors normalised and masked → meta added.
+import { fileURLToPath } from 'node:url';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express, type RequestHandler } from 'express';
+import type { JWTVerifyGetKey } from 'jose';
+import { createClaimsSigner } from '@eventzr/lib/claims';
+import type { RouterEnv } from '@eventzr/lib/config';
+import { jsonBody, listen, type Listening } from '@eventzr/lib/http';
+import { createLogger, type Logger } from '@eventzr/lib/logger';
+import { createAuthenticator } from './auth/authenticate.ts';
+import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
+import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
+import { checkGraphQLBody, cors, finalErrorHandler, requireJson, routerErrorSender, sendRouterError } from './http.ts';
+import { formatRouterError, layerOneAuthorization, responseFinishing } from './plugins.ts';
+import { readinessCheck, type Readiness } from './readiness.ts';
+import { SubgraphDataSource } from './subgraph-source.ts';
+import { loadSupergraph, readSupergraphFile, type LoadedSupergraph } from './supergraph.ts';
+
+export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
+
+/** Origins Apollo Sandbox calls from; allowed in development only. */
+const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
+
+export interface RouterOptions {
+  /** The supergraph SDL itself, instead of reading SUPERGRAPH_PATH (default schema/supergraph.graphql). */
+  supergraphSdl?: string;
+  /** Subgraph name → URL; wins over AUTH_SUBGRAPH_URL / JOBS_SUBGRAPH_URL and the file's URLs. */
+  subgraphUrls?: Record<string, string>;
+  /** Defaults to a pino logger named "router" at LOG_LEVEL. */
+  logger?: Logger;
+  /** Clock (ms since epoch) for token expiry and the token cache; tests move it. */
+  now?: () => number;
+  /** Key sets used instead of fetching JWKS (tests: jose createLocalJWKSet). */
+  keySets?: { auth?: JWTVerifyGetKey; auth0?: JWTVerifyGetKey };
+  /** /readyz probe of each subgraph: timeout and how long an answer is reused. */
+  readiness?: { timeoutMs?: number; reuseMs?: number };
+}
+
+export interface Router {
+  app: Express;
+  apollo: ApolloServer<RouterContext>;
+  supergraph: LoadedSupergraph;
+  /** Access-token verification counters: `verifications` runs, `cacheHits` served from the cache. */
+  tokenStats: TokenStats;
+  ready(): Promise<Readiness>;
+  listen(port: number, host?: string): Promise<Listening>;
+  /** Closes every listener this router opened, then stops Apollo Server and the gateway. */
+  stop(): Promise<void>;
+}
+
+export async function createRouter(config: RouterEnv, opts: RouterOptions = {}): Promise<Router> {
+  const log = opts.logger ?? createLogger('router', config.LOG_LEVEL);
+  const production = config.NODE_ENV === 'production';
+  const introspection = config.INTROSPECTION ?? !production;
+
+  const sdl = opts.supergraphSdl ?? readSupergraphFile(config.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH);
+  const supergraph = loadSupergraph(sdl, {
+    auth: config.AUTH_SUBGRAPH_URL,
+    jobs: config.JOBS_SUBGRAPH_URL,
+    ...opts.subgraphUrls,
+  });
+
+  const signer = await createClaimsSigner(config);
+  const tokens = createTokenVerifier({
+    issuers: trustedIssuers(config, { keySets: opts.keySets }),
+    clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+    cacheMax: config.TOKEN_CACHE_MAX,
+    now: opts.now,
+  });
+  const authenticator = createAuthenticator({
+    tokens,
+    internalApiKey: config.INTERNAL_API_KEY,
+    developmentAuth: config.DEVELOPMENT_AUTH_ENABLED,
+  });
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.gatewaySdl,
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource({ name, url: url ?? '', signer, timeoutMs: config.SUBGRAPH_TIMEOUT_MS, log }),
+    logger: log,
+  });
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection,
+    includeStacktraceInErrorResponses: false,
+    // No "did you mean" field suggestions for strangers to map the schema with.
+    hideSchemaDetailsFromClientErrors: production,
+    csrfPrevention: true,
+    // Operations are sent whole; a persisted-operation registry is the planned successor.
+    persistedQueries: false,
+    allowBatchedHttpRequests: false,
+    status400ForVariableCoercionErrors: true,
+    // main.ts owns the signals and stops the listener first.
+    stopOnTerminationSignals: false,
+    logger: log,
+    plugins: [
+      introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false })
+        : ApolloServerPluginLandingPageDisabled(),
+      layerOneAuthorization(supergraph.security),
+      responseFinishing(log),
+    ],
+    formatError: formatRouterError(production),
+  });
+  await apollo.start();
+  let running = true;
+
+  const ready = readinessCheck(supergraph.subgraphs, () => running, opts.readiness);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const meta = requestMetaFrom(req.headers);
+    req.requestId = meta.requestId;
+    res.locals.requestMeta = meta;
+    res.locals.meta = responseMeta(meta);
+    res.setHeader('x-request-id', meta.requestId);
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  });
+  app.use(cors([...config.CORS_ORIGINS, ...(production ? [] : SANDBOX_ORIGINS)]));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const r = await ready();
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'unavailable', subgraphs: r.subgraphs });
+  });
+
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const requestMeta = res.locals.requestMeta as RequestMeta;
+    const forwarded = forwardedHeaders(req.headers);
+    if (!forwarded.ok) return sendRouterError(res, 400, 'BAD_REQUEST', forwarded.message);
+    const auth = await authenticator.authenticate(req.headers);
+    if (!auth.ok) {
+      // 503: the key set could not be fetched, an outage to look at; the rest are callers' mistakes.
+      log[auth.status === 503 ? 'warn' : 'info'](
+        { requestId: requestMeta.requestId, reason: auth.reason, status: auth.status },
+        'request refused by authentication',
+      );
+      return sendRouterError(res, auth.status, auth.code, auth.message);
+    }
+    res.locals.meta = responseMeta(requestMeta, auth.caller);
+    const context: RouterContext = { ...requestMeta, caller: auth.caller, forward: forwarded.forward };
+    res.locals.context = context;
+    next();
+  };
+  const graphql = expressMiddleware(apollo, { context: async ({ res }) => res.locals.context as RouterContext });
+
+  app.post(
+    '/graphql',
+    requireJson,
+    ...jsonBody(config.BODY_LIMIT, routerErrorSender),
+    checkGraphQLBody,
+    authenticate,
+    graphql,
+  );
+  app.get(
+    '/graphql',
+    (req, res, next) => {
+      // The Sandbox page (development) is the one GET without an operation.
+      const wantsPage = introspection && req.accepts(['application/json', 'text/html']) === 'text/html';
+      if (typeof req.query.query !== 'string' && !wantsPage)
+        return sendRouterError(res, 400, 'BAD_REQUEST', 'GET /graphql takes the operation in ?query=');
+      next();
+    },
+    authenticate,
+    (req, _res, next) => {
+      // GET carries the operation in the query string (Apollo reads it there); the integration wants a body property.
+      (req as { body?: unknown }).body ??= undefined;
+      next();
+    },
+    graphql,
+  );
+  app.all('/graphql', (_req, res) => {
+    res.setHeader('allow', 'GET, POST, OPTIONS');
+    sendRouterError(res, 405, 'BAD_REQUEST', 'Use POST (or GET for queries)');
+  });
+  app.use((_req, res) => sendRouterError(res, 404, 'NOT_FOUND', 'Not found'));
+  app.use(finalErrorHandler(log));
+
+  const listeners = new Set<Listening>();
+  return {
+    app,
+    apollo,
+    supergraph,
+    tokenStats: tokens.stats,
+    ready,
+    async listen(port, host = '127.0.0.1') {
+      const l = await listen(app, port, host, '/graphql');
+      listeners.add(l);
+      return {
+        ...l,
+        close: async () => {
+          listeners.delete(l);
+          await l.close();
+        },
+      };
+    },
+    async stop() {
+      running = false;
+      await Promise.all([...listeners].map((l) => l.close()));
+      listeners.clear();
+      await apollo.stop();
+    },
+  };
+}
