@@ -1,0 +1,115 @@
+// Refusals through the whole stack, with the auth subgraph's real tokens: each is refused with
+// the right code and status, and no subgraph resolver runs (neither subgraph executes a single
+// SQL statement). The router's own tests cover every forged-token variant in detail.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAIMS_HEADER } from '../lib/src/claims.ts';
+import { contractOperations, startStack, type GqlResult, type Stack } from './support/stack.ts';
+
+const web = contractOperations('operations.graphql');
+const internal = contractOperations('internal.graphql');
+
+let stack: Stack;
+let dev: string;
+let viewer: string;
+beforeAll(async () => {
+  stack = await startStack();
+  dev = (await stack.login('dev@eventzr.com')).accessToken;
+  viewer = (await stack.login('viewer@eventzr.com')).accessToken;
+});
+afterAll(() => stack?.stop());
+
+/** Runs `send` and checks it was refused with `code`/`status` before any resolver ran. */
+async function refused(send: () => Promise<GqlResult>, code: string, status: number) {
+  const before = stack.statements();
+  const res = await send();
+  expect(res.body.errors?.[0]?.extensions?.code, JSON.stringify(res.body)).toBe(code);
+  expect(res.status).toBe(status);
+  expect(res.body.data ?? null).toBeNull();
+  expect(stack.statements(), 'a subgraph ran SQL for a refused request').toBe(before);
+  expect(JSON.stringify(res.body)).not.toMatch(/stack|at .*\.ts:|127\.0\.0\.1/);
+  return res;
+}
+
+describe('refused before any resolver runs', () => {
+  it('no token on a non-public operation: 401', async () => {
+    await refused(() => stack.gql(web.get('Me')!), 'UNAUTHENTICATED', 401);
+    await refused(() => stack.gql(web.get('Jobs')!, { first: 5 }), 'UNAUTHENTICATED', 401);
+  });
+
+  it('a tampered payload, a garbage token, alg none: 401', async () => {
+    const [h, p, s] = dev.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, roles: ['admin'] })).toString('base64url')}.${s}`;
+    await refused(() => stack.gql(web.get('Workers')!, {}, { token: tampered }), 'UNAUTHENTICATED', 401);
+    await refused(() => stack.gql(web.get('Me')!, {}, { token: 'not.a.jwt' }), 'UNAUTHENTICATED', 401);
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${p}.`;
+    await refused(() => stack.gql(web.get('Me')!, {}, { token: none }), 'UNAUTHENTICATED', 401);
+  });
+
+  it('x-tenant-id of another tenant: 403', async () => {
+    await refused(
+      () => stack.gql(web.get('Me')!, {}, { token: dev, headers: { 'x-tenant-id': '00000000-0000-4000-8000-000000000002' } }),
+      'FORBIDDEN',
+      403,
+    );
+  });
+
+  it('a viewer calling an admin operation: 403 with the permission it lacks', async () => {
+    const res = await refused(() => stack.gql(web.get('Workers')!, {}, { token: viewer }), 'FORBIDDEN', 403);
+    expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['jobs:admin']);
+  });
+
+  it("a user's token on the worker protocol: 403", async () => {
+    await refused(
+      () => stack.gql(internal.get('LeaseJobs')!, { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 }, { token: dev }),
+      'FORBIDDEN',
+      403,
+    );
+  });
+
+  it('a wrong internal key: 401', async () => {
+    await refused(
+      () => stack.gql(internal.get('LeaseJobs')!, { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 }, { headers: { 'x-internal-api-key': 'x'.repeat(40) } }),
+      'UNAUTHENTICATED',
+      401,
+    );
+  });
+
+  it('straight to a subgraph with hand-made identity headers or a user token: 401', async () => {
+    const before = stack.statements();
+    for (const sg of [stack.jobs, stack.auth]) {
+      for (const headers of [
+        { 'x-user-id': '00000000-0000-4000-8000-000000000101', 'x-tenant-id': '00000000-0000-4000-8000-000000000001', 'x-roles': 'admin' },
+        { authorization: `Bearer ${dev}` },
+        { [CLAIMS_HEADER]: dev },
+        { 'x-internal-api-key': 'e2e-internal-key-0123456789abcdefghijklmnop' },
+      ]) {
+        const res = await sg.post({ query: '{ __typename }' }, headers);
+        expect(res.status).toBe(401);
+        expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      }
+    }
+    expect(stack.statements()).toBe(before);
+  });
+
+  it('a claims token captured for one operation is refused for another', async () => {
+    const caller = { kind: 'user' as const, userId: '00000000-0000-4000-8000-000000000102', tenantId: '00000000-0000-4000-8000-000000000001', email: 'dev@eventzr.com', name: 'D', roles: ['user' as const], permissions: ['jobs:read'], planTier: 'professional', issuer: 'auth' };
+    const token = await stack.jobs.sign(caller, '{ jobMetrics { queued } }');
+    const res = await stack.jobs.post({ query: '{ jobs(first: 100) { totalCount } }' }, { [CLAIMS_HEADER]: token });
+    expect(res.status).toBe(401);
+    const audience = await stack.jobs.post({ query: '{ jobMetrics { queued } }' }, { [CLAIMS_HEADER]: await stack.jobs.sign(caller, '{ jobMetrics { queued } }', {}, 'auth') });
+    expect(audience.status).toBe(401);
+  });
+});
+
+describe('public operations need no token', () => {
+  it('login works anonymously but a public field next to a private one does not', async () => {
+    const ok = await stack.gql('mutation { requestPasswordReset(input: { email: "nobody@example.com" }) { accepted } }');
+    expect(ok.body.data).toEqual({ requestPasswordReset: { accepted: true } });
+    await refused(
+      () => stack.gql('mutation { requestPasswordReset(input: { email: "x@example.com" }) { accepted } logout(input: { refreshToken: "x" }) { revoked } }'),
+      'UNAUTHENTICATED',
+      401,
+    );
+  });
+});
