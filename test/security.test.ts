@@ -78,12 +78,13 @@ describe('refused before any resolver runs', () => {
   it('straight to a subgraph with hand-made identity headers or a user token: 401', async () => {
     const before = stack.statements();
     for (const sg of [stack.jobs, stack.auth]) {
-      for (const headers of [
+      const forged: Array<Record<string, string>> = [
         { 'x-user-id': '00000000-0000-4000-8000-000000000101', 'x-tenant-id': '00000000-0000-4000-8000-000000000001', 'x-roles': 'admin' },
         { authorization: `Bearer ${dev}` },
         { [CLAIMS_HEADER]: dev },
         { 'x-internal-api-key': 'e2e-internal-key-0123456789abcdefghijklmnop' },
-      ]) {
+      ];
+      for (const headers of forged) {
         const res = await sg.post({ query: '{ __typename }' }, headers);
         expect(res.status).toBe(401);
         expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -15,6 +15,9 @@
 -- These policies never admit INSERT/UPDATE: once the row is found, the transaction enters the
 -- owning tenant's scope (app.tenant_id, taken from that row) for every write, so writes always
 -- pass the ordinary tenant policy. An unset setting is '' or NULL and matches no row.
+--
+-- signing_keys has no tenant_id and no RLS: it is the installation's token-signing key, shared by
+-- every replica and used for every tenant (see src/tokens.ts).
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'eventzr_app') THEN

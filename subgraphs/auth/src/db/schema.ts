@@ -27,10 +27,7 @@ export const tenants = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
-    check(
-      'tenants_plan_tier_check',
-      sql`${t.planTier} in ('free', 'starter', 'professional', 'enterprise')`,
-    ),
+    check('tenants_plan_tier_check', sql`${t.planTier} in ('free', 'starter', 'professional', 'enterprise')`),
     check('tenants_name_check', sql`char_length(${t.name}) between 1 and 200`),
   ],
 );
@@ -45,7 +42,10 @@ export const users = pgTable(
     /** argon2id PHC string; never leaves the repository layer's callers in auth. */
     passwordHash: text('password_hash').notNull(),
     /** Lowercase role names of lib/permissions ROLES. */
-    roles: text('roles').array().notNull().default(sql`'{user}'::text[]`),
+    roles: text('roles')
+      .array()
+      .notNull()
+      .default(sql`'{user}'::text[]`),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -134,7 +134,9 @@ export const signingKeys = pgTable(
   (t) => [
     // At most one key signs at a time; replicas racing to create the first one insert
     // "on conflict do nothing" against this index and then all read the winner.
-    uniqueIndex('signing_keys_one_active_key').on(sql`(${t.retiredAt} is null)`).where(sql`${t.retiredAt} is null`),
+    uniqueIndex('signing_keys_one_active_key')
+      .on(sql`(${t.retiredAt} is null)`)
+      .where(sql`${t.retiredAt} is null`),
     check('signing_keys_alg_check', sql`${t.alg} = 'RS256'`),
   ],
 );

@@ -1,0 +1,234 @@
+// The database's own guarantees, read from the catalog and tried with raw repository queries:
+// the application role cannot bypass RLS, every tenant table enforces it, unique constraints
+// cannot probe across tenants, and the pre-tenant lookup policies admit only what they must.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_USERS } from '@eventzr/lib/dev-seed';
+import type { Tx } from '@eventzr/lib/db';
+import { createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
+import { insertRefreshToken, refreshTokenByHash } from '../repositories/refresh-tokens.ts';
+import { tenantsByIds } from '../repositories/tenants.ts';
+import { accountsByEmail, insertUser, usersByIds } from '../repositories/users.ts';
+import { seedDevData } from '../seed.ts';
+import { migrationsFolder } from '../subgraph.ts';
+import { TENANT_A, TENANT_B, TEST_CONFIG } from '../test-support.ts';
+import { loadSigningKeys, newOpaqueToken } from '../tokens.ts';
+import { passwordResetTokens, refreshTokens, tenants, users } from './schema.ts';
+
+let database: TestDatabase;
+const tokenA = newOpaqueToken();
+const tokenB = newOpaqueToken();
+const [userA] = DEV_USERS.filter((u) => u.tenantId === TENANT_A.id);
+const [userB] = DEV_USERS.filter((u) => u.tenantId === TENANT_B.id);
+
+beforeAll(async () => {
+  database = await createTestDatabase('auth_rls', migrationsFolder);
+  await seedDevData(database);
+  for (const [tenantId, userId, token] of [
+    [TENANT_A.id, userA!.id, tokenA],
+    [TENANT_B.id, userB!.id, tokenB],
+  ] as const) {
+    await database.run({ tenantId }, (tx) =>
+      insertRefreshToken(tx, {
+        id: crypto.randomUUID(),
+        tenantId,
+        userId,
+        familyId: crypto.randomUUID(),
+        tokenHash: token.hash,
+        expiresAt: new Date(Date.now() + 3600_000),
+      }),
+    );
+  }
+});
+afterAll(() => database?.destroy());
+
+const rows = async <T>(tx: Tx, query: ReturnType<typeof sql>) =>
+  ((await tx.execute(query)) as unknown as { rows: T[] }).rows;
+
+/** Drizzle wraps the driver's error; the refusal is its cause (SQLSTATE 42501). */
+async function expectRlsRefusal(promise: Promise<unknown>): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e as { cause?: { message?: string; code?: string } },
+  );
+  expect(error, 'the write should have been refused').toBeDefined();
+  expect(error?.cause?.message).toMatch(/row-level security/);
+  expect(error?.cause?.code).toBe('42501');
+}
+
+const TENANT_TABLES = ['password_reset_tokens', 'refresh_tokens', 'tenants', 'users'];
+
+describe('catalog', () => {
+  it('the application role is no superuser, has no BYPASSRLS and owns no table', async () => {
+    const report = await database.appRoleReport();
+    expect(report).toMatchObject({ superuser: false, bypassRls: false, ownedTables: 0 });
+  });
+
+  it('every tenant table has row level security enabled and forced; only signing_keys has none', async () => {
+    const tables = await database.run({ settings: {} }, (tx) =>
+      rows<{ name: string; rls: boolean; forced: boolean; has_tenant: boolean }>(
+        tx,
+        sql`select c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
+                   exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) as has_tenant
+              from pg_class c
+             where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+             order by c.relname`,
+      ),
+    );
+    const tenantTables = tables.filter((t) => t.has_tenant || t.name === 'tenants');
+    expect(tenantTables.map((t) => t.name)).toEqual(TENANT_TABLES);
+    for (const t of tenantTables) expect(t, t.name).toMatchObject({ rls: true, forced: true });
+    expect(tables.filter((t) => !tenantTables.includes(t)).map((t) => t.name)).toEqual(['signing_keys']);
+  });
+
+  it('unique constraints and indexes on tenant data start with tenant_id', async () => {
+    const uniques = await database.run({ settings: {} }, (tx) =>
+      rows<{ table: string; index: string; first: string | null }>(
+        tx,
+        sql`select t.relname as table, i.relname as index, a.attname as first
+              from pg_index x
+              join pg_class t on t.oid = x.indrelid
+              join pg_class i on i.oid = x.indexrelid
+              left join pg_attribute a on a.attrelid = t.oid and a.attnum = x.indkey[0]
+             where t.relnamespace = 'public'::regnamespace and x.indisunique and not x.indisprimary
+               and t.relname in ('password_reset_tokens', 'refresh_tokens', 'tenants', 'users')
+             order by 2`,
+      ),
+    );
+    expect(uniques.map((u) => u.index)).toEqual([
+      'password_reset_tokens_tenant_token_hash_key',
+      'refresh_tokens_tenant_token_hash_key',
+      'users_tenant_email_key',
+      'users_tenant_id_id_key',
+    ]);
+    for (const u of uniques) expect(u.first, u.index).toBe('tenant_id');
+  });
+
+  it('the application role may not delete, nor update more than the token status columns', async () => {
+    const privileges = await database.run({ settings: {} }, (tx) =>
+      rows<Record<string, boolean>>(
+        tx,
+        sql`select has_table_privilege('users', 'DELETE') as users_delete,
+                   has_table_privilege('users', 'UPDATE') as users_update,
+                   has_table_privilege('tenants', 'UPDATE') as tenants_update,
+                   has_table_privilege('refresh_tokens', 'DELETE') as refresh_delete,
+                   has_column_privilege('refresh_tokens', 'revoked_at', 'UPDATE') as refresh_revoke,
+                   has_column_privilege('refresh_tokens', 'user_id', 'UPDATE') as refresh_user,
+                   has_table_privilege('signing_keys', 'UPDATE') as keys_update`,
+      ),
+    );
+    expect(privileges[0]).toEqual({
+      users_delete: false,
+      users_update: false,
+      tenants_update: false,
+      refresh_delete: false,
+      refresh_revoke: true,
+      refresh_user: false,
+      keys_update: false,
+    });
+  });
+});
+
+describe('tenant scope', () => {
+  it('a raw repository query in tenant A’s scope sees no tenant B rows', async () => {
+    await database.run({ tenantId: TENANT_A.id }, async (tx) => {
+      const everyone = await tx.select().from(users);
+      expect(everyone.length).toBeGreaterThan(0);
+      expect(everyone.every((u) => u.tenantId === TENANT_A.id)).toBe(true);
+      expect(await usersByIds(tx, [userB!.id])).toEqual([]);
+      expect((await tx.select().from(tenants)).map((t) => t.id)).toEqual([TENANT_A.id]);
+      expect(await tenantsByIds(tx, [TENANT_B.id])).toEqual([]);
+      expect((await tx.select().from(refreshTokens)).every((r) => r.tenantId === TENANT_A.id)).toBe(true);
+      expect(await refreshTokenByHash(tx, tokenB.hash)).toBeNull();
+      expect(await tx.select().from(passwordResetTokens)).toEqual([]);
+      // Counting is no side channel either.
+      const counted = await rows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from users where tenant_id = ${TENANT_B.id}`,
+      );
+      expect(counted[0]?.n).toBe(0);
+    });
+  });
+
+  it('refuses to write another tenant’s rows', async () => {
+    await expectRlsRefusal(
+      database.run({ tenantId: TENANT_A.id }, (tx) =>
+        insertUser(tx, {
+          id: crypto.randomUUID(),
+          tenantId: TENANT_B.id,
+          email: 'x@acme.example',
+          name: 'X',
+          passwordHash: 'x',
+          roles: ['admin'],
+        }),
+      ),
+    );
+    const changed = await database.run({ tenantId: TENANT_A.id }, (tx) =>
+      rows(tx, sql`update refresh_tokens set revoked_at = now() where tenant_id = ${TENANT_B.id} returning id`),
+    );
+    expect(changed).toEqual([]);
+  });
+
+  it('with no scope at all, nothing is visible', async () => {
+    await database.run({ settings: {} }, async (tx) => {
+      expect(await tx.select().from(users)).toEqual([]);
+      expect(await tx.select().from(tenants)).toEqual([]);
+      expect(await tx.select().from(refreshTokens)).toEqual([]);
+    });
+  });
+});
+
+describe('pre-tenant lookup policies', () => {
+  it('app.login_email admits that email’s accounts and their tenants, nothing else, read only', async () => {
+    await database.run({ settings: { 'app.login_email': 'admin@acme.example' } }, async (tx) => {
+      expect((await tx.select().from(users)).map((u) => u.email)).toEqual(['admin@acme.example']);
+      expect((await tx.select().from(tenants)).map((t) => t.id)).toEqual([TENANT_B.id]);
+      expect(await tx.select().from(refreshTokens)).toEqual([]);
+      expect((await accountsByEmail(tx, 'admin@acme.example')).map((a) => a.tenant.name)).toEqual([TENANT_B.name]);
+    });
+    await expectRlsRefusal(
+      database.run({ settings: { 'app.login_email': 'new@acme.example' } }, (tx) =>
+        insertUser(tx, {
+          id: crypto.randomUUID(),
+          tenantId: TENANT_B.id,
+          email: 'new@acme.example',
+          name: 'N',
+          passwordHash: 'x',
+          roles: ['admin'],
+        }),
+      ),
+    );
+  });
+
+  it('app.refresh_token_hash admits exactly the presented token, read only', async () => {
+    await database.run({ settings: { 'app.refresh_token_hash': tokenB.hash } }, async (tx) => {
+      expect((await tx.select().from(refreshTokens)).map((r) => r.tokenHash)).toEqual([tokenB.hash]);
+      expect(await tx.select().from(users)).toEqual([]);
+      expect(await tx.select().from(tenants)).toEqual([]);
+      const updated = await rows(tx, sql`update refresh_tokens set revoked_at = now() returning id`);
+      expect(updated).toEqual([]);
+    });
+  });
+});
+
+describe('signing key', () => {
+  it('is made once and kept: concurrent first starts and a restart share one key', async () => {
+    const fresh = await createTestDatabase('auth_keys', migrationsFolder);
+    try {
+      const [a, b] = await Promise.all([
+        loadSigningKeys(fresh, { ttlSeconds: TEST_CONFIG.accessTokenTtlSeconds }),
+        loadSigningKeys(fresh, { ttlSeconds: 3600 }),
+      ]);
+      expect(a.active.kid).toBe(b.active.kid);
+      const again = await loadSigningKeys(fresh, { ttlSeconds: 3600 });
+      expect(again.active.kid).toBe(a.active.kid);
+      expect(again.jwks.keys.map((k) => k.kid)).toEqual([a.active.kid]);
+      const count = await fresh.run({ settings: {} }, (tx) =>
+        rows<{ n: number }>(tx, sql`select count(*)::int as n from signing_keys`),
+      );
+      expect(count[0]!.n).toBe(1);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+});

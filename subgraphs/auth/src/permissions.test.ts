@@ -1,0 +1,152 @@
+// Authorization: the SDL directives (router, layer 1) and the shield tree (subgraph, layer 2)
+// agree; every root field is guarded; every rule has an allowed and a refused case.
+import { Kind, type ObjectTypeDefinitionNode } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authzDisagreements } from '@eventzr/lib/authz-check';
+import { ANONYMOUS, CLAIMS_HEADER, type Caller } from '@eventzr/lib/claims';
+import { PUBLIC_ROOT_FIELDS } from '@eventzr/lib/public';
+import { buildShieldedSchema } from '@eventzr/lib/server';
+import { guardedFields } from '@eventzr/lib/shield';
+import { permissions } from './permissions.ts';
+import { typeDefs } from './subgraph.ts';
+import { TENANT_A, callerFor, devUser, firstError, startAuth, type StartedAuth } from './test-support.ts';
+
+let auth: StartedAuth;
+beforeAll(async () => {
+  auth = await startAuth();
+});
+afterAll(() => auth?.sg.close());
+
+const INTERNAL: Caller = { kind: 'internal', service: 'jobs-worker' };
+
+/** One operation per root field, with input that passes validation. */
+const ROOT_OPERATIONS: Record<string, { query: string; variables?: Record<string, unknown> }> = {
+  'Query.me': { query: '{ me { id } }' },
+  'Query._service': { query: '{ _service { sdl } }' },
+  'Query._entities': {
+    query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id } } }',
+    variables: { r: [{ __typename: 'Tenant', id: TENANT_A.id }] },
+  },
+  'Mutation.login': {
+    query: 'mutation ($i: LoginInput!) { login(input: $i) { tokenType } }',
+    variables: { i: { email: 'viewer@eventzr.com', password: 'Password123!' } },
+  },
+  'Mutation.refreshToken': {
+    query: 'mutation ($i: RefreshTokenInput!) { refreshToken(input: $i) { expiresIn } }',
+    variables: { i: { refreshToken: 'x'.repeat(43) } },
+  },
+  'Mutation.register': {
+    query: 'mutation ($i: RegisterInput!) { register(input: $i) { user { id } } }',
+    variables: { i: { email: 'perm@example.com', password: 'Abcdefg1', name: 'Perm' } },
+  },
+  'Mutation.requestPasswordReset': {
+    query: 'mutation ($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) { accepted } }',
+    variables: { i: { email: 'viewer@eventzr.com' } },
+  },
+  'Mutation.logout': {
+    query: 'mutation ($i: LogoutInput!) { logout(input: $i) { revoked } }',
+    variables: { i: { refreshToken: 'x'.repeat(43) } },
+  },
+};
+const run = (caller: Caller, field: string) => {
+  const op = ROOT_OPERATIONS[field]!;
+  return auth.sg.exec(caller, op.query, op.variables ?? {});
+};
+/** What lib/shield's rules answer a caller without a user token (lib/errors unauthenticated()). */
+const SHIELD_UNAUTHENTICATED = 'Missing or invalid authentication token';
+
+describe('SDL and permission tree', () => {
+  it('agree (lib/authz-check)', () => {
+    expect(authzDisagreements(typeDefs, permissions)).toEqual([]);
+  });
+
+  it('make exactly the PUBLIC_ROOT_FIELDS public', () => {
+    const open: string[] = [];
+    for (const def of typeDefs.definitions) {
+      if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || !['Query', 'Mutation'].includes(def.name.value)) continue;
+      for (const f of (def as ObjectTypeDefinitionNode).fields ?? [])
+        if ((f.directives ?? []).length === 0) open.push(`${def.name.value}.${f.name.value}`);
+    }
+    const expected = Object.entries(PUBLIC_ROOT_FIELDS).flatMap(([t, fs]) => fs.map((f) => `${t}.${f}`));
+    expect(open.sort()).toEqual(expected.sort());
+  });
+
+  it('guards every root field of the executable schema, and the test covers each', () => {
+    const schema = buildShieldedSchema({ ...auth.def, permissions });
+    const roots = guardedFields(schema, permissions).filter((f) => /^(Query|Mutation)\./.test(f));
+    expect(roots.sort()).toEqual(Object.keys(ROOT_OPERATIONS).sort());
+    for (const f of roots) {
+      const [type, field] = f.split('.') as [string, string];
+      expect(permissions[type]?.[field], f).toBeDefined();
+    }
+  });
+});
+
+describe('anonymous callers', () => {
+  const publicFields = new Set(['Query._service', ...PUBLIC_ROOT_FIELDS.Mutation.map((f) => `Mutation.${f}`)]);
+
+  it.each(Object.keys(ROOT_OPERATIONS))('%s: allowed only when public', async (field) => {
+    const error = firstError(await run(ANONYMOUS, field));
+    const refusedByShield = error?.code === 'FORBIDDEN' || error?.message === SHIELD_UNAUTHENTICATED;
+    if (publicFields.has(field)) expect(refusedByShield, JSON.stringify(error)).toBe(false);
+    else expect(error).toMatchObject({ code: 'UNAUTHENTICATED', message: SHIELD_UNAUTHENTICATED });
+  });
+
+  it('public fields reach their resolvers', async () => {
+    expect((await run(ANONYMOUS, 'Mutation.login')).body).toEqual({ data: { login: { tokenType: 'Bearer' } } });
+    expect((await run(ANONYMOUS, 'Mutation.requestPasswordReset')).body).toEqual({
+      data: { requestPasswordReset: { accepted: true } },
+    });
+    expect((await run(ANONYMOUS, 'Mutation.register')).body.errors).toBeUndefined();
+    expect(
+      ((await run(ANONYMOUS, 'Query._service')).body.data as { _service: { sdl: string } })._service.sdl,
+    ).toContain('type User');
+    // The resolver answers (an unknown token), not the shield.
+    expect(firstError(await run(ANONYMOUS, 'Mutation.refreshToken'))?.message).toBe('Invalid or expired refresh token');
+  });
+});
+
+describe('rules', () => {
+  it('isAuthenticated (me, logout): a user passes; anonymous is UNAUTHENTICATED, internal FORBIDDEN', async () => {
+    const user = callerFor('viewer@eventzr.com');
+    expect((await run(user, 'Query.me')).body).toEqual({ data: { me: { id: devUser('viewer@eventzr.com').id } } });
+    expect((await run(user, 'Mutation.logout')).body).toEqual({ data: { logout: { revoked: false } } });
+    for (const field of ['Query.me', 'Mutation.logout']) {
+      expect(firstError(await run(ANONYMOUS, field))?.code).toBe('UNAUTHENTICATED');
+      expect(firstError(await run(INTERNAL, field))?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('isUserOrInternal (_entities): users and internal callers pass; anonymous is UNAUTHENTICATED', async () => {
+    expect((await run(callerFor('admin@eventzr.com'), 'Query._entities')).body).toEqual({
+      data: { _entities: [{ id: TENANT_A.id }] },
+    });
+    // Internal callers pass the rule; with no tenant to read in, they resolve nothing.
+    expect((await run(INTERNAL, 'Query._entities')).body).toEqual({ data: { _entities: [null] } });
+    expect(firstError(await run(ANONYMOUS, 'Query._entities'))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('allow (public endpoints, _service): anonymous, user and internal callers all pass', async () => {
+    for (const caller of [ANONYMOUS, callerFor('viewer@eventzr.com'), INTERNAL]) {
+      expect((await run(caller, 'Mutation.requestPasswordReset')).body.errors).toBeUndefined();
+      expect((await run(caller, 'Query._service')).body.errors).toBeUndefined();
+    }
+  });
+});
+
+describe('transport', () => {
+  it('serves nothing without a router-signed claims token', async () => {
+    const res = await auth.sg.post({ query: '{ me { id } }' });
+    expect(res.status).toBe(401);
+    expect(firstError(res)?.code).toBe('UNAUTHENTICATED');
+    const forged = await auth.sg.post({ query: '{ me { id } }' }, { [CLAIMS_HEADER]: 'eyJhbGciOiJub25lIn0.e30.' });
+    expect(forged.status).toBe(401);
+  });
+
+  it('refuses a claims token addressed to another subgraph', async () => {
+    const query = '{ me { id } }';
+    const token = await auth.sg.sign(callerFor('admin@eventzr.com'), query, {}, 'jobs');
+    const res = await auth.sg.post({ query, variables: {} }, { [CLAIMS_HEADER]: token });
+    expect(res.status).toBe(401);
+  });
+});

@@ -1,0 +1,480 @@
+// The auth flows end to end through the subgraph's HTTP endpoint (router-signed claims tokens),
+// on a fresh migrated and seeded database: the contract operations, token claims against the
+// served JWKS, refresh rotation and reuse, logout, registration and password-reset requests.
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS, accessClaimsSchema } from '@eventzr/lib/claims';
+import { DEV_PASSWORD } from '@eventzr/lib/dev-seed';
+import { effectivePermissions } from '@eventzr/lib/permissions';
+import type { Logger } from '@eventzr/lib/logger';
+import { and, eq, isNull } from 'drizzle-orm';
+import { passwordResetTokens, refreshTokens } from './db/schema.ts';
+import { insertRefreshToken } from './repositories/refresh-tokens.ts';
+import * as sessions from './sessions.ts';
+import {
+  CONTRACT,
+  TENANT_A,
+  TENANT_B,
+  TEST_CONFIG,
+  callerFor,
+  devUser,
+  firstError,
+  startAuth,
+  type StartedAuth,
+} from './test-support.ts';
+import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
+
+let auth: StartedAuth;
+let jwks: ReturnType<typeof createLocalJWKSet>;
+
+beforeAll(async () => {
+  auth = await startAuth();
+  const res = await fetch(auth.jwksUrl);
+  jwks = createLocalJWKSet((await res.json()) as JSONWebKeySet);
+});
+afterAll(() => auth?.sg.close());
+
+type Tokens = { accessToken: string; refreshToken: string; expiresIn: number; tokenType?: string };
+
+async function login(email: string, password = DEV_PASSWORD, tenantId?: string) {
+  const query = `mutation ($input: LoginInput!) { login(input: $input) { accessToken refreshToken expiresIn tokenType } }`;
+  return auth.sg.exec<{ login: Tokens }>(ANONYMOUS, query, {
+    input: { email, password, ...(tenantId ? { tenantId } : {}) },
+  });
+}
+async function loginOk(email: string, password = DEV_PASSWORD, tenantId?: string): Promise<Tokens> {
+  const res = await login(email, password, tenantId);
+  expect(res.body.errors).toBeUndefined();
+  return res.body.data!.login;
+}
+const refresh = (refreshToken: string) =>
+  auth.sg.exec<{ refreshToken: Tokens }>(ANONYMOUS, CONTRACT.RefreshToken, { refreshToken });
+const verify = (token: string) =>
+  jwtVerify(token, jwks, { issuer: TEST_CONFIG.issuer, audience: TEST_CONFIG.audience, algorithms: ['RS256'] });
+const register = (input: Record<string, unknown>) =>
+  auth.sg.exec<{
+    register: {
+      user: {
+        id: string;
+        email: string;
+        name: string;
+        roles: string[];
+        tenant: { id: string; name: string; planTier: string };
+      };
+    };
+  }>(
+    ANONYMOUS,
+    `mutation ($input: RegisterInput!) { register(input: $input) { user { id email name roles tenant { id name planTier } } } }`,
+    { input },
+  );
+
+describe('contract operations', () => {
+  it('Login returns what it selects, with claims verified against the served JWKS', async () => {
+    const admin = devUser('admin@eventzr.com');
+    const res = await auth.sg.exec<{ login: Tokens }>(ANONYMOUS, CONTRACT.Login, {
+      email: admin.email,
+      password: DEV_PASSWORD,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    const t = res.body.data!.login;
+    expect(Object.keys(t).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken', 'tokenType']);
+    expect(t).toMatchObject({ expiresIn: 3600, tokenType: 'Bearer' });
+    expect(t.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const { payload, protectedHeader } = await verify(t.accessToken);
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(protectedHeader.kid).toBe(auth.def.issuer.jwks.keys[0]!.kid);
+    expect(payload).toMatchObject({
+      sub: admin.id,
+      tenantId: TENANT_A.id,
+      email: admin.email,
+      name: admin.name,
+      roles: ['admin'],
+      permissions: effectivePermissions(['admin']),
+      planTier: 'professional',
+      iss: TEST_CONFIG.issuer,
+      aud: TEST_CONFIG.audience,
+    });
+    expect(payload.exp! - payload.iat!).toBe(3600);
+    expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60);
+    // What the router parses from a verified token.
+    expect(accessClaimsSchema.safeParse(payload).success).toBe(true);
+  });
+
+  it('Me returns the caller with uppercase roles, effective permissions and tenant', async () => {
+    const dev = devUser('dev@eventzr.com');
+    const res = await auth.sg.exec(callerFor('dev@eventzr.com'), CONTRACT.Me);
+    expect(res.body).toEqual({
+      data: {
+        me: {
+          id: dev.id,
+          email: dev.email,
+          name: dev.name,
+          roles: ['USER', 'ORGANIZER'],
+          permissions: effectivePermissions(['user', 'organizer']),
+          tenant: { id: TENANT_A.id, name: TENANT_A.name, planTier: 'PROFESSIONAL' },
+        },
+      },
+    });
+    const acme = await auth.sg.exec<{ me: { tenant: { name: string; planTier: string } } }>(
+      callerFor('user@acme.example'),
+      CONTRACT.Me,
+    );
+    expect(acme.body.data!.me.tenant).toEqual({ id: TENANT_B.id, name: TENANT_B.name, planTier: 'STARTER' });
+  });
+
+  it('RefreshToken, Register, RequestPasswordReset and Logout return what they select', async () => {
+    const t = await loginOk('viewer@eventzr.com');
+    const r = await refresh(t.refreshToken);
+    expect(r.body.errors).toBeUndefined();
+    expect(Object.keys(r.body.data!.refreshToken).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken']);
+
+    const reg = await auth.sg.exec<{ register: { user: Record<string, string> } }>(ANONYMOUS, CONTRACT.Register, {
+      email: 'contract@example.com',
+      password: 'Sup3rsecret',
+      name: 'Contract Person',
+    });
+    expect(reg.body.errors).toBeUndefined();
+    expect(reg.body.data!.register.user).toEqual({
+      id: expect.any(String),
+      email: 'contract@example.com',
+      name: 'Contract Person',
+    });
+
+    const reset = await auth.sg.exec(ANONYMOUS, CONTRACT.RequestPasswordReset, { email: 'viewer@eventzr.com' });
+    expect(reset.body).toEqual({ data: { requestPasswordReset: { accepted: true } } });
+
+    const out = await auth.sg.exec(callerFor('viewer@eventzr.com'), CONTRACT.Logout, {
+      refreshToken: r.body.data!.refreshToken.refreshToken,
+    });
+    expect(out.body).toEqual({ data: { logout: { revoked: true } } });
+  });
+});
+
+describe('JWKS', () => {
+  it('serves public keys only, cacheable, and refuses tokens for another issuer or audience', async () => {
+    const res = await fetch(auth.jwksUrl);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    const body = (await res.json()) as JSONWebKeySet;
+    expect(body.keys).toHaveLength(1);
+    const key = body.keys[0]!;
+    expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(secret);
+
+    const { accessToken } = await loginOk('admin@acme.example');
+    expect(decodeProtectedHeader(accessToken).kid).toBe(key.kid);
+    await expect(
+      jwtVerify(accessToken, jwks, { issuer: 'https://evil.example', audience: TEST_CONFIG.audience }),
+    ).rejects.toThrow();
+    await expect(
+      jwtVerify(accessToken, jwks, { issuer: TEST_CONFIG.issuer, audience: 'another-api' }),
+    ).rejects.toThrow();
+    // A token signed for the future is already expired once its exp has passed.
+    await expect(
+      jwtVerify(accessToken, jwks, {
+        issuer: TEST_CONFIG.issuer,
+        audience: TEST_CONFIG.audience,
+        currentDate: new Date(Date.now() + 3601_000),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
+  });
+});
+
+describe('login', () => {
+  it('compares emails case-insensitively and ignores surrounding spaces', async () => {
+    const t = await loginOk('  Admin@EventZR.com ');
+    expect((await verify(t.accessToken)).payload.sub).toBe(devUser('admin@eventzr.com').id);
+  });
+
+  it('answers a wrong password and an unknown email alike: UNAUTHENTICATED, same message', async () => {
+    const wrong = firstError(await login('admin@eventzr.com', 'Password123?'));
+    const unknown = firstError(await login('nobody@eventzr.com', DEV_PASSWORD));
+    expect(wrong).toMatchObject({ code: 'UNAUTHENTICATED', message: sessions.INVALID_CREDENTIALS });
+    expect(unknown).toMatchObject({ code: 'UNAUTHENTICATED', message: sessions.INVALID_CREDENTIALS });
+    expect(Object.keys(wrong!.extensions).sort()).toEqual(Object.keys(unknown!.extensions).sort());
+  });
+
+  it('refuses the right password with another tenant named', async () => {
+    expect(firstError(await login('admin@eventzr.com', DEV_PASSWORD, TENANT_B.id))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: sessions.INVALID_CREDENTIALS,
+    });
+  });
+
+  it('rejects malformed input with BAD_USER_INPUT', async () => {
+    expect(firstError(await login('admin@eventzr.com', DEV_PASSWORD, 'not-a-uuid'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      extensions: { field: 'tenantId' },
+    });
+    expect(firstError(await login('admin@eventzr.com', 'x'.repeat(2000)))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      extensions: { field: 'password' },
+    });
+  });
+
+  it('with an email in several tenants: lists the tenants the password opens, and signs in to the one named', async () => {
+    const email = 'multi@example.com';
+    const a = await register({ email, password: 'SamePass1', name: 'Multi One', tenantName: 'Multi Tenant One' });
+    const b = await register({
+      email: 'MULTI@example.com',
+      password: 'SamePass1',
+      name: 'Multi Two',
+      tenantName: 'Multi Tenant Two',
+    });
+    const c = await register({ email, password: 'OtherPass2', name: 'Multi Three', tenantName: 'Multi Tenant Three' });
+    const [ta, tb, tc] = [a, b, c].map((r) => r.body.data!.register.user.tenant.id);
+
+    const ambiguous = firstError(await login(email, 'SamePass1'));
+    expect(ambiguous).toMatchObject({ code: 'BAD_USER_INPUT', extensions: { field: 'tenantId' } });
+    const listed = (ambiguous!.extensions.tenants as Array<{ id: string; name: string }>).map((t) => t.id).sort();
+    // Only the tenants the password opens: the third account's tenant is not disclosed.
+    expect(listed).toEqual([ta, tb].sort());
+    expect(JSON.stringify(ambiguous)).not.toContain(tc!);
+
+    const chosen = await loginOk(email, 'SamePass1', tb);
+    expect((await verify(chosen.accessToken)).payload).toMatchObject({
+      tenantId: tb,
+      name: 'Multi Two',
+      roles: ['admin'],
+      planTier: 'free',
+    });
+    // A password that opens exactly one of the accounts needs no tenant.
+    const third = await loginOk(email, 'OtherPass2');
+    expect((await verify(third.accessToken)).payload.tenantId).toBe(tc);
+  });
+});
+
+describe('refreshToken', () => {
+  it('rotates: a new refresh token in the same family, a fresh access token with current claims', async () => {
+    const first = await loginOk('dev@eventzr.com');
+    const res = await refresh(first.refreshToken);
+    expect(res.body.errors).toBeUndefined();
+    const next = res.body.data!.refreshToken;
+    expect(next.refreshToken).not.toBe(first.refreshToken);
+    const { payload } = await verify(next.accessToken);
+    expect(payload).toMatchObject({
+      sub: devUser('dev@eventzr.com').id,
+      roles: ['user', 'organizer'],
+      tenantId: TENANT_A.id,
+    });
+
+    const rows = await auth.sg.database.run({ tenantId: TENANT_A.id }, (tx) =>
+      tx
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hashOpaqueToken(first.refreshToken))),
+    );
+    const [old] = rows;
+    expect(old?.rotatedAt).toBeInstanceOf(Date);
+    const family = await auth.sg.database.run({ tenantId: TENANT_A.id }, (tx) =>
+      tx.select().from(refreshTokens).where(eq(refreshTokens.familyId, old!.familyId)),
+    );
+    expect(family).toHaveLength(2);
+    expect(family.map((r) => r.tokenHash)).toContain(hashOpaqueToken(next.refreshToken));
+    // Only hashes are stored.
+    expect(JSON.stringify(family)).not.toContain(first.refreshToken);
+  });
+
+  it('reuse of a rotated token is refused and revokes the whole family', async () => {
+    const first = await loginOk('dev@eventzr.com');
+    const second = (await refresh(first.refreshToken)).body.data!.refreshToken;
+    const reuse = await refresh(first.refreshToken);
+    expect(firstError(reuse)).toMatchObject({ code: 'UNAUTHENTICATED', message: sessions.INVALID_REFRESH_TOKEN });
+    // The legitimate-looking descendant dies with the family.
+    expect(firstError(await refresh(second.refreshToken))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Another session of the same user is untouched.
+    const other = await loginOk('dev@eventzr.com');
+    expect((await refresh(other.refreshToken)).body.errors).toBeUndefined();
+  });
+
+  it('two concurrent refreshes with one token never both succeed; the race counts as reuse', async () => {
+    const first = await loginOk('viewer@eventzr.com');
+    const results = await Promise.all([refresh(first.refreshToken), refresh(first.refreshToken)]);
+    const ok = results.filter((r) => !r.body.errors);
+    expect(ok).toHaveLength(1);
+    expect(firstError(results.find((r) => r.body.errors)!)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    // The loser revoked the family, the winner's new token included.
+    expect(firstError(await refresh(ok[0]!.body.data!.refreshToken.refreshToken))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+  });
+
+  it('refuses unknown, malformed, expired and revoked tokens with UNAUTHENTICATED', async () => {
+    expect(firstError(await refresh(newOpaqueToken().token))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(firstError(await refresh('short'))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(firstError(await refresh("' or 1=1 --".padEnd(43, 'x')))).toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    const expired = newOpaqueToken();
+    const viewer = devUser('viewer@eventzr.com');
+    await auth.sg.database.run({ tenantId: TENANT_A.id }, (tx) =>
+      insertRefreshToken(tx, {
+        id: crypto.randomUUID(),
+        tenantId: TENANT_A.id,
+        userId: viewer.id,
+        familyId: crypto.randomUUID(),
+        tokenHash: expired.hash,
+        createdAt: new Date(Date.now() - 7200_000),
+        expiresAt: new Date(Date.now() - 1000),
+      }),
+    );
+    expect(firstError(await refresh(expired.token))).toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Expired is not "rotated": presenting it again is still just expired, not a reuse.
+    expect(firstError(await refresh(expired.token))).toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    const t = await loginOk('viewer@eventzr.com');
+    await auth.sg.exec(callerFor('viewer@eventzr.com'), CONTRACT.Logout, { refreshToken: t.refreshToken });
+    expect(firstError(await refresh(t.refreshToken))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('issues claims from the current state of the account, and no token for another tenant', async () => {
+    const t = await loginOk('admin@acme.example');
+    const next = (await refresh(t.refreshToken)).body.data!.refreshToken;
+    expect((await verify(next.accessToken)).payload).toMatchObject({ tenantId: TENANT_B.id, planTier: 'starter' });
+  });
+});
+
+describe('logout', () => {
+  it('revokes the caller’s own token family; refuses to touch anyone else’s', async () => {
+    const mine = await loginOk('dev@eventzr.com');
+    const rotated = (await refresh(mine.refreshToken)).body.data!.refreshToken;
+    const theirs = await loginOk('admin@eventzr.com');
+    const otherTenant = await loginOk('user@acme.example');
+
+    // Same tenant, another user's token: not revoked, and it still works.
+    const foreign = await auth.sg.exec(callerFor('dev@eventzr.com'), CONTRACT.Logout, {
+      refreshToken: theirs.refreshToken,
+    });
+    expect(foreign.body).toEqual({ data: { logout: { revoked: false } } });
+    // Another tenant's token: invisible under RLS.
+    const cross = await auth.sg.exec(callerFor('dev@eventzr.com'), CONTRACT.Logout, {
+      refreshToken: otherTenant.refreshToken,
+    });
+    expect(cross.body).toEqual({ data: { logout: { revoked: false } } });
+    expect((await refresh(theirs.refreshToken)).body.errors).toBeUndefined();
+    expect((await refresh(otherTenant.refreshToken)).body.errors).toBeUndefined();
+
+    const unknown = await auth.sg.exec(callerFor('dev@eventzr.com'), CONTRACT.Logout, { refreshToken: 'garbage' });
+    expect(unknown.body).toEqual({ data: { logout: { revoked: false } } });
+
+    const own = await auth.sg.exec(callerFor('dev@eventzr.com'), CONTRACT.Logout, {
+      refreshToken: rotated.refreshToken,
+    });
+    expect(own.body).toEqual({ data: { logout: { revoked: true } } });
+    expect(firstError(await refresh(rotated.refreshToken))).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('register', () => {
+  const valid = { email: 'new.person@example.com', password: 'Abcdefg1', name: '  New Person  ' };
+
+  it('creates a new free tenant with the user as its admin, who can then sign in', async () => {
+    const res = await register(valid);
+    expect(res.body.errors).toBeUndefined();
+    const user = res.body.data!.register.user;
+    expect(user).toMatchObject({
+      email: valid.email,
+      name: 'New Person',
+      roles: ['ADMIN'],
+      tenant: { name: 'New Person', planTier: 'FREE' },
+    });
+    expect([TENANT_A.id, TENANT_B.id]).not.toContain(user.tenant.id);
+
+    const t = await loginOk(valid.email, valid.password);
+    const { payload } = await verify(t.accessToken);
+    expect(payload).toMatchObject({ sub: user.id, tenantId: user.tenant.id, roles: ['admin'], planTier: 'free' });
+    expect(payload.permissions).toEqual(effectivePermissions(['admin']));
+  });
+
+  it('accepts an email that exists in another tenant without saying so', async () => {
+    const res = await register({ ...valid, email: 'admin@eventzr.com' });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.register.user.tenant.id).not.toBe(TENANT_A.id);
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['an invalid email', { email: 'not-an-email' }, 'email'],
+    ['an email over 255 characters', { email: `${'a'.repeat(250)}@example.com` }, 'email'],
+    ['a password under 8 characters', { password: 'Abcde1' }, 'password'],
+    ['a password over 100 characters', { password: `Aa1${'x'.repeat(98)}` }, 'password'],
+    ['a password without a lowercase letter', { password: 'ABCDEFG1' }, 'password'],
+    ['a password without an uppercase letter', { password: 'abcdefg1' }, 'password'],
+    ['a password without a digit', { password: 'Abcdefgh' }, 'password'],
+    ['an empty name', { name: '   ' }, 'name'],
+    ['a name over 200 characters', { name: 'n'.repeat(201) }, 'name'],
+    ['a name with control characters', { name: 'Bad\u0000Name' }, 'name'],
+    ['an empty tenant name', { tenantName: ' ' }, 'tenantName'],
+  ];
+  it.each(cases)('refuses %s with BAD_USER_INPUT naming the field', async (_label, override, field) => {
+    const res = await register({ ...valid, ...override });
+    expect(res.body.data ?? null).toBeNull();
+    expect(firstError(res)).toMatchObject({ code: 'BAD_USER_INPUT', extensions: { field } });
+  });
+
+  it('accepts the boundaries: a 100-character password and a 200-character name', async () => {
+    const res = await register({
+      ...valid,
+      email: 'edge@example.com',
+      password: `Aa1${'x'.repeat(97)}`,
+      name: 'n'.repeat(200),
+    });
+    expect(res.body.errors).toBeUndefined();
+  });
+});
+
+describe('requestPasswordReset', () => {
+  const reset = (email: string) => auth.sg.exec(ANONYMOUS, CONTRACT.RequestPasswordReset, { email });
+  const openResets = (tenantId: string, userId: string) =>
+    auth.sg.database.run({ tenantId }, (tx) =>
+      tx
+        .select()
+        .from(passwordResetTokens)
+        .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt))),
+    );
+
+  it('answers the same for an existing and an unknown account; stores a hashed, expiring token only for the former', async () => {
+    const user = devUser('user@acme.example');
+    const known = await reset('User@Acme.example');
+    const unknown = await reset('nobody@acme.example');
+    expect(known.body).toEqual(unknown.body);
+    expect(known.body).toEqual({ data: { requestPasswordReset: { accepted: true } } });
+    const open = await openResets(TENANT_B.id, user.id);
+    expect(open).toHaveLength(1);
+    expect(open[0]!.tokenHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(open[0]!.expiresAt.getTime() - open[0]!.createdAt.getTime()).toBe(
+      TEST_CONFIG.passwordResetTtlSeconds * 1000,
+    );
+
+    // A second request supersedes the first: one open token at a time.
+    await reset('user@acme.example');
+    expect(await openResets(TENANT_B.id, user.id)).toHaveLength(1);
+  });
+
+  it('refuses a malformed email with BAD_USER_INPUT (format only, nothing about existence)', async () => {
+    expect(firstError(await reset('nope'))).toMatchObject({ code: 'BAD_USER_INPUT', extensions: { field: 'email' } });
+  });
+
+  it('logs the raw token in development only (no mail service yet)', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = {
+      info: (obj: Record<string, unknown>) => void lines.push(obj),
+      warn: () => undefined,
+    } as unknown as Logger;
+    const deps = (nodeEnv: 'development' | 'production') => ({
+      database: auth.sg.database,
+      issuer: auth.def.issuer,
+      config: { ...TEST_CONFIG, nodeEnv },
+    });
+    const viewer = devUser('viewer@eventzr.com');
+
+    await sessions.requestPasswordReset(deps('production'), { email: viewer.email }, log);
+    expect(lines.some((l) => 'resetToken' in l)).toBe(false);
+
+    await sessions.requestPasswordReset(deps('development'), { email: viewer.email }, log);
+    const logged = lines.find((l) => 'resetToken' in l);
+    expect(logged).toBeDefined();
+    const [open] = await openResets(TENANT_A.id, viewer.id);
+    expect(open!.tokenHash).toBe(hashOpaqueToken(logged!.resetToken as string));
+  });
+});
