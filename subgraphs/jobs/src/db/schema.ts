@@ -34,12 +34,16 @@ export const jobs = pgTable(
   'jobs',
   {
     // Server-generated: a client never chooses an id, so a global key reveals nothing across tenants.
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     tenantId: uuid('tenant_id').notNull(),
     type: text('type').notNull(),
     status: jobStatus('status').notNull().default('queued'),
     priority: integer('priority').notNull().default(0),
-    payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
+    payload: jsonb('payload')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     result: jsonb('result'),
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull().default(3),
@@ -62,7 +66,9 @@ export const jobs = pgTable(
     index('jobs_ready_idx')
       .on(t.priority.desc(), t.runAt, t.id)
       .where(sql`${t.status} in ('queued', 'failed')`),
-    index('jobs_lease_expiry_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+    index('jobs_lease_expiry_idx')
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'running'`),
     check('jobs_type_check', sql`${t.type} ~ '^[a-z][a-z0-9_.-]{0,99}$'`),
     check('jobs_priority_check', sql`${t.priority} between -100 and 100`),
     check('jobs_max_attempts_check', sql`${t.maxAttempts} between 1 and 25`),
@@ -79,7 +85,9 @@ export type JobRow = typeof jobs.$inferSelect;
 export const jobEvents = pgTable(
   'job_events',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     tenantId: uuid('tenant_id').notNull(),
     jobId: uuid('job_id').notNull(),
     kind: text('kind').notNull(),

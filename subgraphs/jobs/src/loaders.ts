@@ -1,0 +1,53 @@
+// Per-request DataLoaders: one SQL statement per batch, however many jobs a request touches
+// (permission rules, entity references and resolvers share them).
+import type DataLoader from 'dataloader';
+import type { BaseContext, Context } from '@eventzr/lib/context';
+import { keyedLoader } from '@eventzr/lib/loaders';
+import type { JobRow } from './db/schema.ts';
+import { findJobsByIds } from './repositories/jobs.ts';
+import { readQuota, type QuotaState } from './repositories/quotas.ts';
+import { isUuid } from './validation.ts';
+
+export interface JobsLoaders {
+  /** Jobs of the caller's tenant by (lower-case) id; null when absent or another tenant's. */
+  jobById: DataLoader<string, JobRow | null>;
+  /** The caller's own tenant's quota; null for any other tenant id. */
+  jobQuota: DataLoader<string, QuotaState | null>;
+}
+
+export type JobsContext = Context<JobsLoaders>;
+
+export function createLoaders(ctx: BaseContext): JobsLoaders {
+  const user = ctx.caller.kind === 'user' ? ctx.caller : null;
+  return {
+    jobById: keyedLoader<string, JobRow>(
+      async (ids) => {
+        // Only a user has a tenant; a malformed id cannot name a job (and must not reach a uuid cast).
+        const valid = ids.filter(isUuid);
+        if (!user || valid.length === 0) return [];
+        return ctx.database.run({ tenantId: user.tenantId }, (tx) => findJobsByIds(tx, valid));
+      },
+      (row) => row.id,
+    ),
+    jobQuota: keyedLoader<string, QuotaState>(
+      async (tenantIds) => {
+        if (!user || !tenantIds.includes(user.tenantId)) return [];
+        return [
+          await ctx.database.run({ tenantId: user.tenantId }, (tx) => readQuota(tx, user.tenantId, user.planTier)),
+        ];
+      },
+      (q) => q.tenantId,
+    ),
+  };
+}
+
+/** Loads a job by id as the caller's tenant sees it. */
+export function loadJob(ctx: JobsContext, id: unknown): Promise<JobRow | null> {
+  if (!isUuid(id)) return Promise.resolve(null);
+  return ctx.loaders.jobById.load(id.toLowerCase());
+}
+
+/** Replaces a job in the request's cache after a change, so later reads see the new state. */
+export function primeJob(ctx: JobsContext, row: JobRow): void {
+  ctx.loaders.jobById.clear(row.id).prime(row.id, row);
+}

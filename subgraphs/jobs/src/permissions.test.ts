@@ -1,0 +1,297 @@
+// Authorization: the SDL's access directives (layer 1, the router) and the shield tree (layer 2,
+// here) agree; every root field is guarded; every rule admits the caller it should and refuses
+// the one it should, before any resolver runs.
+import { Kind, type DirectiveNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
+import { authzDisagreements } from '@eventzr/lib/authz-check';
+import { buildShieldedSchema } from '@eventzr/lib/server';
+import { guardedFields, isInternal } from '@eventzr/lib/shield';
+import { CLAIMS_HEADER } from '@eventzr/lib/claims';
+import type { TestSubgraph } from '@eventzr/lib/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { permissions } from './permissions.ts';
+import { jobsDefinition, jobsTypeDefs } from './subgraph.ts';
+import {
+  CANCEL_JOB,
+  DEAD_LETTER_JOBS,
+  ENQUEUE_JOB,
+  FAIL_JOB,
+  JOB,
+  JOBS,
+  JOB_METRICS,
+  RETRY_JOB,
+  UPDATE_JOB,
+  WORKER,
+  WORKERS,
+  codesOf,
+  dataOf,
+  enqueue,
+  jobById,
+  lease,
+  startJobs,
+  tenantFixture,
+  uniqueType,
+  uniqueWorker,
+  userCaller,
+} from './test-support.ts';
+
+// ---------------------------------------------------------------- the tree and the SDL
+
+/** The scopes of a field's @requiresScopes, as [[...]] (null when it has none). */
+function scopesOf(field: FieldDefinitionNode): string[][] | null {
+  const d = field.directives?.find((x: DirectiveNode) => x.name.value === 'requiresScopes');
+  const arg = d?.arguments?.find((a) => a.name.value === 'scopes');
+  if (!arg || arg.value.kind !== Kind.LIST) return null;
+  return arg.value.values.map((group) =>
+    group.kind === Kind.LIST ? group.values.map((v) => (v.kind === Kind.STRING ? v.value : '?')) : ['?'],
+  );
+}
+
+/** A rule and, for and(...), the rules it combines. */
+function flatten(rule: unknown): unknown[] {
+  const inner = (rule as { rules?: unknown[] }).rules;
+  return Array.isArray(inner) ? [rule, ...inner.flatMap(flatten)] : [rule];
+}
+const ruleNames = (rule: unknown) => flatten(rule).map((r) => (r as { name?: string }).name);
+
+const sdlFields = (): { type: string; field: FieldDefinitionNode }[] =>
+  jobsTypeDefs.definitions
+    .filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION)
+    .flatMap((d) => (d.fields ?? []).map((field) => ({ type: d.name.value, field })));
+
+describe('the permission tree agrees with the SDL', () => {
+  it('has no disagreement the generic check (lib/authz-check) finds', () => {
+    expect(authzDisagreements(jobsTypeDefs, permissions)).toEqual([]);
+  });
+
+  it('requires exactly the permissions @requiresScopes names, and isInternal for "internal"', () => {
+    const checked: string[] = [];
+    for (const { type, field } of sdlFields()) {
+      const scopes = scopesOf(field);
+      if (!scopes) continue;
+      const name = `${type}.${field.name.value}`;
+      checked.push(name);
+      const rule = permissions[type]?.[field.name.value];
+      expect(rule, name).toBeDefined();
+      expect(scopes, name).toHaveLength(1);
+      for (const scope of scopes[0]!) {
+        if (scope === 'internal') expect(flatten(rule), name).toContain(isInternal);
+        else expect(ruleNames(rule), name).toContain(`hasPermission(${scope})`);
+      }
+    }
+    // Every root field of the SDL carries a directive; Tenant.jobQuota too.
+    expect(checked).toContain('Tenant.jobQuota');
+    expect(checked.filter((n) => n.startsWith('Query.') || n.startsWith('Mutation.'))).toHaveLength(
+      sdlFields().filter((f) => f.type === 'Query' || f.type === 'Mutation').length,
+    );
+  });
+
+  it('names a rule for every root field of the executable schema (none left to the deny fallback)', () => {
+    const schema = buildShieldedSchema(jobsDefinition);
+    for (const root of [schema.getQueryType()!, schema.getMutationType()!]) {
+      for (const f of Object.keys(root.getFields()))
+        expect(permissions[root.name]?.[f], `${root.name}.${f}`).toBeDefined();
+    }
+    expect(guardedFields(schema, permissions)).toContain('Tenant.jobQuota');
+  });
+});
+
+// ---------------------------------------------------------------- every rule, both ways
+
+let sg: TestSubgraph;
+const t = tenantFixture();
+/** A verified user whose roles grant nothing: a token, but no permission. */
+const nobody = userCaller({ tenantId: t.tenantId, roles: [] });
+const ANON = { kind: 'anonymous' } as const;
+
+beforeAll(async () => {
+  sg = await startJobs();
+});
+afterAll(() => sg?.close());
+
+const refusedWith = async (caller: Parameters<TestSubgraph['exec']>[0], query: string, vars: Record<string, unknown>) =>
+  codesOf(await sg.exec(caller, query, vars));
+
+describe('permission rules', () => {
+  const reads: [string, string, Record<string, unknown>][] = [
+    ['jobs', JOBS, { first: 5 }],
+    ['job', JOB, { id: crypto.randomUUID() }],
+    ['jobMetrics + jobQuota', JOB_METRICS, {}],
+    ['deadLetterJobs', DEAD_LETTER_JOBS, { first: 5 }],
+  ];
+  it.each(reads)(
+    '%s: allowed to a viewer; refused to a user without permissions, an internal caller and anonymous',
+    async (_n, q, vars) => {
+      dataOf(await sg.exec(t.viewer, q, vars));
+      const res = await sg.exec(nobody, q, vars);
+      expect(codesOf(res)[0]).toBe('FORBIDDEN');
+      expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual([
+        expect.stringMatching(/^jobs:(read|dlq)$/),
+      ]);
+      expect((await refusedWith(WORKER, q, vars))[0]).toBe('FORBIDDEN');
+      expect((await refusedWith(ANON, q, vars))[0]).toBe('UNAUTHENTICATED');
+    },
+  );
+
+  it('enqueueJob (jobs:create): allowed to a viewer, refused without the permission (nothing enqueued)', async () => {
+    await enqueue(sg, t.viewer);
+    expect(await refusedWith(nobody, ENQUEUE_JOB, { input: { type: 'a', payload: {} } })).toEqual(['FORBIDDEN']);
+    expect(await refusedWith(WORKER, ENQUEUE_JOB, { input: { type: 'a', payload: {} } })).toEqual(['FORBIDDEN']);
+    const counted = dataOf<{ jobs: { totalCount: number } }>(await sg.exec(t.viewer, `{ jobs { totalCount } }`));
+    expect(counted.jobs.totalCount).toBe(1);
+  });
+
+  it('workers (jobs:admin): allowed to an admin, refused to a viewer and a user', async () => {
+    dataOf(await sg.exec(t.admin, WORKERS));
+    for (const caller of [t.viewer, t.user, nobody]) {
+      const res = await sg.exec(caller, WORKERS);
+      expect(codesOf(res)).toEqual(['FORBIDDEN']);
+      expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['jobs:admin']);
+    }
+  });
+
+  it('setTenantJobQuota (jobs:admin): allowed to an admin, refused to a user', async () => {
+    const q = `mutation { setTenantJobQuota(input: { dailyLimit: 500 }) { quota { limit } } }`;
+    expect(await refusedWith(t.user, q, {})).toEqual(['FORBIDDEN']);
+    expect(dataOf(await sg.exec(t.admin, q))).toEqual({ setTenantJobQuota: { quota: { limit: 500 } } });
+    dataOf(await sg.exec(t.admin, `mutation { setTenantJobQuota(input: { dailyLimit: null }) { quota { limit } } }`));
+  });
+
+  describe('job owner or administrator (updateJob, cancelJob, retryJob)', () => {
+    it('allows the creator and an administrator; refuses another user and one without the permission', async () => {
+      const job = await enqueue(sg, t.user);
+      for (const caller of [t.other, t.viewer]) {
+        const res = await sg.exec(caller, UPDATE_JOB, { input: { id: job.id, priority: 7 } });
+        expect(codesOf(res)).toEqual(['FORBIDDEN']);
+        expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['jobs:admin']);
+        expect(await refusedWith(caller, CANCEL_JOB, { id: job.id })).toEqual(['FORBIDDEN']);
+      }
+      expect(await refusedWith(nobody, UPDATE_JOB, { input: { id: job.id, priority: 7 } })).toEqual(['FORBIDDEN']);
+      expect(await jobById(sg, t.user, job.id)).toMatchObject({ status: 'QUEUED', priority: 0 });
+
+      expect(dataOf(await sg.exec(t.user, UPDATE_JOB, { input: { id: job.id, priority: 7 } }))).toMatchObject({
+        updateJob: { job: { priority: 7 } },
+      });
+      expect(dataOf(await sg.exec(t.admin, UPDATE_JOB, { input: { id: job.id, priority: 8 } }))).toMatchObject({
+        updateJob: { job: { priority: 8 } },
+      });
+      expect(dataOf(await sg.exec(t.admin, CANCEL_JOB, { id: job.id }))).toMatchObject({
+        cancelJob: { job: { status: 'CANCELLED' } },
+      });
+      const mine = await enqueue(sg, t.user);
+      expect(dataOf(await sg.exec(t.user, CANCEL_JOB, { id: mine.id }))).toMatchObject({
+        cancelJob: { job: { status: 'CANCELLED' } },
+      });
+    });
+
+    it('retryJob: allows the creator and an administrator, refuses another user', async () => {
+      const type = uniqueType();
+      const job = await enqueue(sg, t.user, { type, maxAttempts: 1 });
+      const workerId = uniqueWorker();
+      await lease(sg, { workerId, types: [type] });
+      dataOf(await sg.exec(WORKER, FAIL_JOB, { jobId: job.id, workerId, error: 'x' }));
+      expect(await refusedWith(t.other, RETRY_JOB, { id: job.id })).toEqual(['FORBIDDEN']);
+      expect(dataOf(await sg.exec(t.user, RETRY_JOB, { id: job.id }))).toMatchObject({
+        retryJob: { job: { status: 'QUEUED' } },
+      });
+      await lease(sg, { workerId, types: [type] });
+      dataOf(await sg.exec(WORKER, FAIL_JOB, { jobId: job.id, workerId, error: 'x' }));
+      expect(dataOf(await sg.exec(t.admin, RETRY_JOB, { id: job.id }))).toMatchObject({
+        retryJob: { job: { status: 'QUEUED' } },
+      });
+    });
+  });
+
+  describe('owner of every listed job or administrator (replayDeadLetterJobs, purgeDeadLetterJobs)', () => {
+    const REPLAY = `mutation ($ids: [ID!]!) { replayDeadLetterJobs(input: { ids: $ids }) { jobs { id status } } }`;
+    const PURGE = `mutation ($ids: [ID!], $before: DateTime) {
+      purgeDeadLetterJobs(input: { ids: $ids, finishedBefore: $before }) { purgedCount } }`;
+
+    async function deadLetteredBy(caller: typeof t.user): Promise<string> {
+      const type = uniqueType();
+      const job = await enqueue(sg, caller, { type, maxAttempts: 1 });
+      const workerId = uniqueWorker();
+      await lease(sg, { workerId, types: [type] });
+      dataOf(await sg.exec(WORKER, FAIL_JOB, { jobId: job.id, workerId, error: 'x' }));
+      return job.id;
+    }
+
+    it("refuses a list holding another user's job; allows the owner and an administrator", async () => {
+      const mine = await deadLetteredBy(t.user);
+      const theirs = await deadLetteredBy(t.other);
+      expect(await refusedWith(t.user, REPLAY, { ids: [mine, theirs] })).toEqual(['FORBIDDEN']);
+      expect(await refusedWith(t.user, PURGE, { ids: [mine, theirs] })).toEqual(['FORBIDDEN']);
+      expect((await jobById(sg, t.user, mine))?.status).toBe('DEAD_LETTERED');
+
+      expect(dataOf(await sg.exec(t.user, REPLAY, { ids: [mine] }))).toMatchObject({
+        replayDeadLetterJobs: { jobs: [{ id: mine, status: 'QUEUED' }] },
+      });
+      expect(dataOf(await sg.exec(t.admin, PURGE, { ids: [theirs] }))).toEqual({
+        purgeDeadLetterJobs: { purgedCount: 1 },
+      });
+      const again = await deadLetteredBy(t.other);
+      expect(dataOf(await sg.exec(t.other, PURGE, { ids: [again] }))).toEqual({
+        purgeDeadLetterJobs: { purgedCount: 1 },
+      });
+      expect(await refusedWith(nobody, REPLAY, { ids: [mine] })).toEqual(['FORBIDDEN']);
+    });
+
+    it('purging by time: allowed to an administrator, refused to a user', async () => {
+      const before = new Date(Date.now() - 86_400_000).toISOString();
+      const res = await sg.exec(t.user, PURGE, { before });
+      expect(codesOf(res)).toEqual(['FORBIDDEN']);
+      expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['jobs:admin']);
+      expect(dataOf(await sg.exec(t.admin, PURGE, { before }))).toEqual({ purgeDeadLetterJobs: { purgedCount: 0 } });
+    });
+  });
+
+  it('isInternal (the worker protocol): allowed to an internal caller, refused to an administrator', async () => {
+    const q = `mutation ($w: ID!) { leaseJobs(input: { workerId: $w, types: ["none.here"], max: 1, leaseSeconds: 30 }) { jobs { id } } }`;
+    expect(dataOf(await sg.exec(WORKER, q, { w: uniqueWorker() }))).toEqual({ leaseJobs: { jobs: [] } });
+    expect(await refusedWith(t.admin, q, { w: uniqueWorker() })).toEqual(['FORBIDDEN']);
+  });
+
+  it('_entities: allowed to a user (and internal callers), refused to anonymous; a Job reference needs jobs:read', async () => {
+    const job = await enqueue(sg, t.user);
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Job { id } } }`;
+    const r = [{ __typename: 'Job', id: job.id }];
+    expect(dataOf(await sg.exec(t.viewer, q, { r }))).toEqual({ _entities: [{ id: job.id }] });
+    expect(dataOf(await sg.exec(WORKER, q, { r }))).toEqual({ _entities: [null] });
+    expect(await refusedWith(ANON, q, { r })).toEqual(['UNAUTHENTICATED']);
+    expect(await refusedWith(nobody, q, { r })).toEqual(['FORBIDDEN']);
+  });
+
+  it('Tenant.jobQuota (jobs:read): allowed to a viewer, refused without the permission', async () => {
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id jobQuota { limit } } } }`;
+    const r = [{ __typename: 'Tenant', id: t.tenantId }];
+    expect(dataOf(await sg.exec(t.viewer, q, { r }))).toEqual({
+      _entities: [{ id: t.tenantId, jobQuota: { limit: 10_000 } }],
+    });
+    expect(await refusedWith(nobody, q, { r })).toEqual(['FORBIDDEN']);
+  });
+
+  it('_service: allowed to anyone with a router-signed token (composition reads it)', async () => {
+    const res = dataOf<{ _service: { sdl: string } }>(await sg.exec(ANON, `{ _service { sdl } }`));
+    expect(res._service.sdl).toContain('type Job');
+  });
+});
+
+describe('the claims token', () => {
+  it('without one, or one for another subgraph or operation, the subgraph serves nothing (401)', async () => {
+    const query = `{ jobs { totalCount } }`;
+    const none = await sg.post({ query });
+    expect(none.status).toBe(401);
+    expect(codesOf(none)).toEqual(['UNAUTHENTICATED']);
+    const otherAudience = await sg.post({ query }, { [CLAIMS_HEADER]: await sg.sign(t.admin, query, {}, 'auth') });
+    expect(otherAudience.status).toBe(401);
+    const otherOperation = await sg.post(
+      { query: `{ workers { totalCount } }` },
+      { [CLAIMS_HEADER]: await sg.sign(t.admin, query, {}) },
+    );
+    expect(otherOperation.status).toBe(401);
+    const forged = await sg.post(
+      { query },
+      { 'x-user-id': t.admin.userId, 'x-tenant-id': t.tenantId, 'x-roles': 'admin' },
+    );
+    expect(forged.status).toBe(401);
+  });
+});

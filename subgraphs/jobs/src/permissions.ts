@@ -1,0 +1,90 @@
+// Layer-2 authorization of the jobs subgraph: the shield tree (applied with fallbackRule deny).
+// Layer 1 is the @requiresScopes in schema.graphql; a test checks that the two agree.
+import { Permission } from '@eventzr/lib/permissions';
+import { federationRules, hasPermission, isInternal, ownerOrAdmin, and, type ShieldRule } from '@eventzr/lib/shield';
+import { forbidden } from '@eventzr/lib/errors';
+import { rule } from 'graphql-shield';
+import { loadJob, type JobsContext } from './loaders.ts';
+
+const P = Permission;
+
+// ---------------------------------------------------------------- permission rules
+
+export const canCreate = hasPermission(P.JOBS_CREATE);
+export const canRead = hasPermission(P.JOBS_READ);
+export const canUpdate = hasPermission(P.JOBS_UPDATE);
+export const canCancel = hasPermission(P.JOBS_CANCEL);
+export const canRetry = hasPermission(P.JOBS_RETRY);
+export const canUseDlq = hasPermission(P.JOBS_DLQ);
+export const isJobsAdmin = hasPermission(P.JOBS_ADMIN);
+
+// ---------------------------------------------------------------- business policies
+
+type IdInput = { input?: { id?: unknown } | null };
+type IdsInput = { input?: { ids?: unknown } | null };
+
+/** The job's creator or a jobs administrator (the job is read through the request's loader). */
+export const jobOwnerOrAdmin = ownerOrAdmin<JobsContext, IdInput>(
+  'job',
+  async (args, ctx) => (await loadJob(ctx, args.input?.id))?.createdBy,
+  P.JOBS_ADMIN,
+);
+
+/**
+ * The creator of every listed job, or a jobs administrator. Reports the first job created by
+ * someone else (ownerOrAdmin then refuses); unknown ids pass so the resolver answers NOT_FOUND.
+ */
+export const jobsOwnerOrAdmin = ownerOrAdmin<JobsContext, IdsInput>(
+  'jobs',
+  async (args, ctx) => {
+    const ids = Array.isArray(args.input?.ids) ? (args.input.ids as unknown[]) : [];
+    if (ctx.caller.kind !== 'user') return null;
+    const userId = ctx.caller.userId;
+    const rows = await Promise.all(ids.slice(0, 100).map((id) => loadJob(ctx, id)));
+    return rows.find((r) => r !== null && r.createdBy !== userId)?.createdBy ?? userId;
+  },
+  P.JOBS_ADMIN,
+);
+
+/** Purging by time reaches every user's dead letters: administrators only. */
+export const purgeByTimeNeedsAdmin: ShieldRule = rule('purgeByTimeNeedsAdmin', { cache: 'strict' })((
+  _p,
+  args: { input?: { finishedBefore?: unknown } | null },
+  ctx: JobsContext,
+) => {
+  if (args.input?.finishedBefore === undefined || args.input.finishedBefore === null) return true;
+  return ctx.caller.kind === 'user' && ctx.caller.permissions.includes(P.JOBS_ADMIN)
+    ? true
+    : forbidden('Purging by time requires the jobs administrator permission', [P.JOBS_ADMIN]);
+});
+
+// ---------------------------------------------------------------- the tree
+
+export const permissions: Record<string, Record<string, ShieldRule>> = {
+  Query: {
+    ...federationRules,
+    jobs: canRead,
+    job: canRead,
+    deadLetterJobs: canUseDlq,
+    jobMetrics: canRead,
+    jobQuota: canRead,
+    workers: isJobsAdmin,
+  },
+  Mutation: {
+    enqueueJob: canCreate,
+    updateJob: and(canUpdate, jobOwnerOrAdmin),
+    cancelJob: and(canCancel, jobOwnerOrAdmin),
+    retryJob: and(canRetry, jobOwnerOrAdmin),
+    replayDeadLetterJobs: and(canUseDlq, jobsOwnerOrAdmin),
+    purgeDeadLetterJobs: and(canUseDlq, purgeByTimeNeedsAdmin, jobsOwnerOrAdmin),
+    setTenantJobQuota: isJobsAdmin,
+    leaseJobs: isInternal,
+    heartbeatJob: isInternal,
+    completeJob: isInternal,
+    failJob: isInternal,
+  },
+  // Reached through _entities (the auth subgraph's Tenant); the quota is read data like jobQuota.
+  Tenant: {
+    jobQuota: canRead,
+  },
+};

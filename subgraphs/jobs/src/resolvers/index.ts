@@ -1,0 +1,17 @@
+// The jobs subgraph's resolver map.
+import { DateTime, JSONScalar } from '@eventzr/lib/scalars';
+import { Job, Tenant } from './entities.ts';
+import { Mutation } from './mutations.ts';
+import { Query } from './queries.ts';
+import { JOB_STATUS } from './shared.ts';
+import { WorkerMutation } from './worker.ts';
+
+export const resolvers = {
+  DateTime,
+  JSON: JSONScalar,
+  JobStatus: JOB_STATUS,
+  Query,
+  Mutation: { ...Mutation, ...WorkerMutation },
+  Job,
+  Tenant,
+};

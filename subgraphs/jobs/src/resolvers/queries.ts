@@ -1,0 +1,74 @@
+// Query resolvers: read the arguments, run a repository in the caller's tenant scope, return.
+import { pageFromRows, pageRequest, toConnection, type ConnectionArgs } from '@eventzr/lib/connection';
+import { inTenant, requireUser } from '@eventzr/lib/context';
+import { badUserInput } from '@eventzr/lib/errors';
+import type { JobStatus } from '../db/schema.ts';
+import { loadJob, primeJob, type JobsContext } from '../loaders.ts';
+import { countByStatus, countJobs, jobKeyOf, listJobs, type JobListFilter } from '../repositories/jobs.ts';
+import { countWorkers, listWorkers, type WorkerView } from '../repositories/workers.ts';
+import { isUuid, jobFilter, parseInput } from '../validation.ts';
+import { jobCursors, workerCursors } from './shared.ts';
+
+type JobsArgs = ConnectionArgs & { filter?: { status?: JobStatus | null; type?: string | null } | null };
+
+async function jobConnection(
+  ctx: JobsContext,
+  list: 'jobs' | 'deadLetterJobs',
+  args: ConnectionArgs,
+  filter: JobListFilter,
+) {
+  const user = requireUser(ctx);
+  const codec = jobCursors(list, user.tenantId);
+  const req = pageRequest(args, codec);
+  const rows = await inTenant(ctx, (tx) => listJobs(tx, user.tenantId, filter, req));
+  for (const row of rows) primeJob(ctx, row);
+  const page = pageFromRows(rows, req.limit, jobKeyOf, codec);
+  return toConnection(page, req, jobKeyOf, codec, () => inTenant(ctx, (tx) => countJobs(tx, user.tenantId, filter)));
+}
+
+export const Query = {
+  jobs(_p: unknown, args: JobsArgs, ctx: JobsContext) {
+    const f = parseInput(jobFilter, args.filter);
+    return jobConnection(ctx, 'jobs', args, {
+      status: (f?.status ?? undefined) as JobStatus | undefined,
+      type: f?.type ?? undefined,
+    });
+  },
+
+  deadLetterJobs(_p: unknown, args: ConnectionArgs, ctx: JobsContext) {
+    return jobConnection(ctx, 'deadLetterJobs', args, { status: 'dead_lettered' });
+  },
+
+  job(_p: unknown, args: { id: string }, ctx: JobsContext) {
+    if (!isUuid(args.id)) throw badUserInput('`id` is not a valid job id', { field: 'id' });
+    return loadJob(ctx, args.id);
+  },
+
+  async jobMetrics(_p: unknown, _args: unknown, ctx: JobsContext) {
+    const c = await inTenant(ctx, (tx, user) => countByStatus(tx, user.tenantId));
+    return {
+      queued: c.queued,
+      running: c.running,
+      succeeded: c.succeeded,
+      failed: c.failed,
+      cancelled: c.cancelled,
+      deadLettered: c.dead_lettered,
+    };
+  },
+
+  async jobQuota(_p: unknown, _args: unknown, ctx: JobsContext) {
+    const user = requireUser(ctx);
+    return ctx.loaders.jobQuota.load(user.tenantId);
+  },
+
+  async workers(_p: unknown, args: ConnectionArgs, ctx: JobsContext) {
+    const user = requireUser(ctx);
+    const codec = workerCursors(user.tenantId);
+    const req = pageRequest(args, codec);
+    const keyOf = (w: WorkerView) => ({ id: w.id });
+    // The registry is platform infrastructure: any tenant scope may read it (see the RLS policy).
+    const rows = await inTenant(ctx, (tx) => listWorkers(tx, req));
+    const page = pageFromRows(rows, req.limit, keyOf, codec);
+    return toConnection(page, req, keyOf, codec, () => inTenant(ctx, (tx) => countWorkers(tx)));
+  },
+};

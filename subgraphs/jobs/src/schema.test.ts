@@ -1,0 +1,99 @@
+// The jobs SDL: it composes with the other subgraphs, the contract's jobs operations validate
+// against the composed API exactly as written (and their subgraph part against this subgraph),
+// the pieces every subgraph shares are byte-identical, and everything is described.
+import { composeServices } from '@apollo/composition';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { Kind, parse, validate, type DefinitionNode } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { readSubgraphSdl, SUBGRAPHS } from '../../../schema/subgraphs.ts';
+import { jobsDefinition, jobsSdl } from './subgraph.ts';
+import * as ops from './test-support.ts';
+
+const CONTRACT = {
+  EnqueueJob: ops.CONTRACT_ENQUEUE_JOB,
+  Jobs: ops.CONTRACT_JOBS,
+  JobsBackward: ops.JOBS_BACKWARD,
+  Job: ops.JOB,
+  UpdateJob: ops.UPDATE_JOB,
+  CancelJob: ops.CANCEL_JOB,
+  RetryJob: ops.RETRY_JOB,
+  DeadLetterJobs: ops.DEAD_LETTER_JOBS,
+  JobMetrics: ops.JOB_METRICS,
+  Workers: ops.WORKERS,
+  LeaseJobs: ops.LEASE_JOBS,
+  HeartbeatJob: ops.HEARTBEAT_JOB,
+  CompleteJob: ops.COMPLETE_JOB,
+  FailJob: ops.FAIL_JOB,
+};
+
+describe('the jobs SDL', () => {
+  it('composes with every subgraph of the supergraph', () => {
+    const result = composeServices(
+      SUBGRAPHS.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(readSubgraphSdl(s.schemaPath)) })),
+    );
+    expect(result.errors?.map((e) => e.message)).toBeUndefined();
+    // Descriptions of the auth subgraph's User and Tenant are repeated here; if auth rewords
+    // them composition only hints, so that one kind of hint is tolerated.
+    const hints = (result.hints ?? []).filter((h) => h.definition.code !== 'INCONSISTENT_DESCRIPTION');
+    expect(hints.map((h) => h.message)).toEqual([]);
+    if (!result.errors) {
+      const api = result.schema.toAPISchema().toGraphQLJSSchema();
+      for (const [name, op] of Object.entries(CONTRACT)) {
+        expect(
+          validate(api, parse(op)).map((e) => e.message),
+          name,
+        ).toEqual([]);
+      }
+      // The TenantDashboard's jobs part: Tenant.jobQuota.
+      const dashboard = parse(`query { me { tenant { id jobQuota { limit used remaining } } } }`);
+      expect(validate(api, dashboard).map((e) => e.message)).toEqual([]);
+    }
+  });
+
+  it('serves the subgraph part of every contract operation', () => {
+    const schema = buildSubgraphSchema({
+      typeDefs: jobsDefinition.typeDefs,
+      resolvers: jobsDefinition.resolvers as never,
+    });
+    for (const [name, op] of Object.entries(CONTRACT)) {
+      expect(
+        validate(schema, parse(ops.subgraphOperation(op))).map((e) => e.message),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it('holds the shared pieces byte for byte', () => {
+    expect(jobsSdl).toContain('\nscalar DateTime\n');
+    expect(jobsSdl).toContain('\nscalar JSON\n');
+    expect(jobsSdl).toContain(
+      '\ntype PageInfo @shareable {\n  hasNextPage: Boolean!\n  hasPreviousPage: Boolean!\n  startCursor: String\n  endCursor: String\n}\n',
+    );
+  });
+
+  it('describes every type, field, argument-carrying input field and enum value of its own', () => {
+    const shared = new Set(['PageInfo', 'DateTime', 'JSON', 'Query', 'Mutation']);
+    const missing: string[] = [];
+    const doc = parse(jobsSdl);
+    for (const def of doc.definitions as readonly (DefinitionNode & {
+      name?: { value: string };
+      description?: unknown;
+    })[]) {
+      if (!def.name || shared.has(def.name.value)) {
+        if (def.name && (def.name.value === 'Query' || def.name.value === 'Mutation') && 'fields' in def) {
+          for (const f of (def.fields ?? []) as readonly { name: { value: string }; description?: unknown }[])
+            if (!f.description) missing.push(`${def.name.value}.${f.name.value}`);
+        }
+        continue;
+      }
+      if (def.kind === Kind.SCHEMA_EXTENSION) continue;
+      if (!def.description) missing.push(def.name.value);
+      const children = [
+        ...(('fields' in def ? def.fields : []) ?? []),
+        ...(('values' in def ? def.values : []) ?? []),
+      ] as readonly { name: { value: string }; description?: unknown }[];
+      for (const c of children) if (!c.description) missing.push(`${def.name.value}.${c.name.value}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
