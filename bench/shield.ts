@@ -60,10 +60,16 @@ const tree = jobsDefinition.permissions;
 const schemas: Array<[string, GraphQLSchema]> = [
   ['unshielded', build()],
   ['shield as applied (applyShield)', applyShield(build(), tree)],
-  ['shield, every field wrapped (fallback allow)', applyMiddleware(build(), shield(tree, { fallbackRule: allow, allowExternalErrors: true }))],
+  [
+    'shield, every field wrapped (fallback allow)',
+    applyMiddleware(build(), shield(tree, { fallbackRule: allow, allowExternalErrors: true })),
+  ],
   [
     'shield, every field + type rule on Job',
-    applyMiddleware(build(), shield({ ...tree, Job: isAuthenticated }, { fallbackRule: allow, allowExternalErrors: true })),
+    applyMiddleware(
+      build(),
+      shield({ ...tree, Job: isAuthenticated }, { fallbackRule: allow, allowExternalErrors: true }),
+    ),
   ],
 ];
 
@@ -119,7 +125,9 @@ export async function runShieldBench(rounds = 15, perRound = 20): Promise<Record
     console.log(`  ${name.padEnd(46)} ${ms.toFixed(2).padStart(8)} ms/exec  ${(ms / base).toFixed(2)}×`);
   }
   const applied = out['shield as applied (applyShield)']!;
-  console.log(`  target: shield as applied ≤ 1.25× unshielded → ${applied <= 1.25 ? 'met' : 'NOT MET'} (${applied.toFixed(2)}×)`);
+  console.log(
+    `  target: shield as applied ≤ 1.25× unshielded → ${applied <= 1.25 ? 'met' : 'NOT MET'} (${applied.toFixed(2)}×)`,
+  );
   return out;
 }
 

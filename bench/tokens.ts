@@ -39,14 +39,24 @@ export async function runTokenBench(durationMs = 1500): Promise<Record<string, n
     while (performance.now() - t0 < durationMs) await verifier.verify(pick(n++));
     const us = ((performance.now() - t0) / n) * 1000;
     const verifications = verifier.stats.verifications - before.verifications;
-    console.log(`  ${label.padEnd(44)} ${us.toFixed(1).padStart(8)} µs/request  (${n} requests, ${verifications} signature verifications)`);
+    console.log(
+      `  ${label.padEnd(44)} ${us.toFixed(1).padStart(8)} µs/request  (${n} requests, ${verifications} signature verifications)`,
+    );
     return us;
   }
 
   console.log('\nAccess-token verification in the router (RS256, jose)');
   // A cache of 8 entries and 16 tokens in turn: every request misses, as without a cache.
-  const cold = await measure('every request verified (cache defeated)', createTokenVerifier({ issuers, clockToleranceSeconds: 5, cacheMax: 8 }), (i) => tokens[i % 16]!);
-  const warm = await measure('same token, served from the cache', createTokenVerifier({ issuers, clockToleranceSeconds: 5, cacheMax: 10_000 }), () => tokens[0]!);
+  const cold = await measure(
+    'every request verified (cache defeated)',
+    createTokenVerifier({ issuers, clockToleranceSeconds: 5, cacheMax: 8 }),
+    (i) => tokens[i % 16]!,
+  );
+  const warm = await measure(
+    'same token, served from the cache',
+    createTokenVerifier({ issuers, clockToleranceSeconds: 5, cacheMax: 10_000 }),
+    () => tokens[0]!,
+  );
   console.log(`  cache speed-up: ${(cold / warm).toFixed(1)}×`);
   return { coldMicros: cold, warmMicros: warm, speedup: cold / warm };
 }

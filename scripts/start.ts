@@ -129,11 +129,15 @@ async function main() {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
     body: JSON.stringify({
-      query: 'mutation Login($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken expiresIn } }',
+      query:
+        'mutation Login($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken expiresIn } }',
       variables: { email: user.email, password: DEV_PASSWORD },
     }),
   });
-  const body = (await res.json()) as { data?: { login?: { accessToken: string; expiresIn: number } }; errors?: unknown };
+  const body = (await res.json()) as {
+    data?: { login?: { accessToken: string; expiresIn: number } };
+    errors?: unknown;
+  };
   const token = body.data?.login?.accessToken;
   console.log(`
   EventZR supergraph is running (embedded PGlite in ${env.DATA_DIR}/).

@@ -84,15 +84,27 @@ describe('client contract: jobs', () => {
 
   it('Jobs, JobsBackward, Job', async () => {
     for (let i = 0; i < 3; i++)
-      await run('EnqueueJob', { input: { type: 'report.build', payload: { i }, priority: 1 } }, { token: dev.accessToken });
-    const list = await run('Jobs', { first: 2, filter: { status: 'QUEUED' } }, { token: dev.accessToken, allowNull: [] });
+      await run(
+        'EnqueueJob',
+        { input: { type: 'report.build', payload: { i }, priority: 1 } },
+        { token: dev.accessToken },
+      );
+    const list = await run(
+      'Jobs',
+      { first: 2, filter: { status: 'QUEUED' } },
+      { token: dev.accessToken, allowNull: [] },
+    );
     const jobs = list.body.data?.jobs;
     expect(jobs.edges).toHaveLength(2);
     expect(jobs.totalCount).toBeGreaterThanOrEqual(4);
     expect(jobs.pageInfo.hasNextPage).toBe(true);
     const next = await run('Jobs', { first: 2, after: jobs.pageInfo.endCursor }, { token: dev.accessToken });
     expect(next.body.data?.jobs.edges[0].node.id).not.toBe(jobs.edges[1].node.id);
-    const back = await run('JobsBackward', { last: 2, before: next.body.data?.jobs.pageInfo.startCursor }, { token: dev.accessToken });
+    const back = await run(
+      'JobsBackward',
+      { last: 2, before: next.body.data?.jobs.pageInfo.startCursor },
+      { token: dev.accessToken },
+    );
     const ids = (c: { edges: Array<{ node: { id: string } }> }) => c.edges.map((e) => e.node.id);
     // The two jobs before the second page's first are the first page, in the same order.
     expect(ids(back.body.data?.jobs)).toEqual(ids(jobs));
@@ -100,15 +112,27 @@ describe('client contract: jobs', () => {
   });
 
   it('UpdateJob, CancelJob', async () => {
-    const upd = await run('UpdateJob', { input: { id: jobId, priority: 9, payload: { to: 'b@example.com' } } }, { token: dev.accessToken });
+    const upd = await run(
+      'UpdateJob',
+      { input: { id: jobId, priority: 9, payload: { to: 'b@example.com' } } },
+      { token: dev.accessToken },
+    );
     expect(upd.body.data?.updateJob.job).toMatchObject({ id: jobId, priority: 9, payload: { to: 'b@example.com' } });
     const cancel = await run('CancelJob', { id: jobId }, { token: dev.accessToken });
     expect(cancel.body.data?.cancelJob.job.status).toBe('CANCELLED');
   });
 
   it('the worker protocol: LeaseJobs, HeartbeatJob, CompleteJob, FailJob; then RetryJob, DeadLetterJobs', async () => {
-    await run('EnqueueJob', { input: { type: 'contract.work', payload: {}, maxAttempts: 1 } }, { token: dev.accessToken });
-    await run('EnqueueJob', { input: { type: 'contract.work', payload: {}, maxAttempts: 1 } }, { token: dev.accessToken });
+    await run(
+      'EnqueueJob',
+      { input: { type: 'contract.work', payload: {}, maxAttempts: 1 } },
+      { token: dev.accessToken },
+    );
+    await run(
+      'EnqueueJob',
+      { input: { type: 'contract.work', payload: {}, maxAttempts: 1 } },
+      { token: dev.accessToken },
+    );
     const lease = await run(
       'LeaseJobs',
       { workerId: 'worker-1', types: ['contract.work'], max: 2, leaseSeconds: 60 },
@@ -117,10 +141,22 @@ describe('client contract: jobs', () => {
     const leased = lease.body.data?.leaseJobs.jobs as Array<{ id: string }>;
     expect(leased).toHaveLength(2);
     const [a, b] = leased as [{ id: string }, { id: string }];
-    await run('HeartbeatJob', { jobId: a.id, workerId: 'worker-1', leaseSeconds: 120 }, { from: internal, headers: internalHeaders });
-    const done = await run('CompleteJob', { jobId: a.id, workerId: 'worker-1', result: { ok: true } }, { from: internal, headers: internalHeaders });
+    await run(
+      'HeartbeatJob',
+      { jobId: a.id, workerId: 'worker-1', leaseSeconds: 120 },
+      { from: internal, headers: internalHeaders },
+    );
+    const done = await run(
+      'CompleteJob',
+      { jobId: a.id, workerId: 'worker-1', result: { ok: true } },
+      { from: internal, headers: internalHeaders },
+    );
     expect(done.body.data?.completeJob.job.status).toBe('SUCCEEDED');
-    const failed = await run('FailJob', { jobId: b.id, workerId: 'worker-1', error: 'boom' }, { from: internal, headers: internalHeaders });
+    const failed = await run(
+      'FailJob',
+      { jobId: b.id, workerId: 'worker-1', error: 'boom' },
+      { from: internal, headers: internalHeaders },
+    );
     expect(failed.body.data?.failJob.job).toMatchObject({ status: 'DEAD_LETTERED', attempts: 1 });
 
     const dlq = await run('DeadLetterJobs', { first: 10 }, { token: dev.accessToken, allowNull: ['endCursor'] });

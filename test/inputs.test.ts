@@ -12,16 +12,24 @@ beforeAll(async () => {
   dev = (await stack.login('dev@eventzr.com')).accessToken;
   acme = (await stack.login('admin@acme.example')).accessToken;
   for (let i = 0; i < 3; i++)
-    await stack.gql('mutation E($i: EnqueueJobInput!) { enqueueJob(input: $i) { job { id } } }', { i: { type: 'x.y', payload: { i } } }, { token: dev });
+    await stack.gql(
+      'mutation E($i: EnqueueJobInput!) { enqueueJob(input: $i) { job { id } } }',
+      { i: { type: 'x.y', payload: { i } } },
+      { token: dev },
+    );
 });
 afterAll(() => stack?.stop());
 
-const codeOf = (res: { body: { errors?: Array<{ extensions?: Record<string, unknown> }> } }) => res.body.errors?.[0]?.extensions?.code;
+const codeOf = (res: { body: { errors?: Array<{ extensions?: Record<string, unknown> }> } }) =>
+  res.body.errors?.[0]?.extensions?.code;
 
 describe('pagination arguments', () => {
   it.each([
     ['a malformed cursor', { first: 5, after: 'definitely-not-a-cursor' }],
-    ['a base64 cursor of the wrong shape', { first: 5, after: Buffer.from('{"l":"jobs","k":1}').toString('base64url') }],
+    [
+      'a base64 cursor of the wrong shape',
+      { first: 5, after: Buffer.from('{"l":"jobs","k":1}').toString('base64url') },
+    ],
     ['first over 100', { first: 101 }],
     ['a negative first', { first: -1 }],
   ])('%s → BAD_USER_INPUT', async (_label, variables) => {
@@ -53,14 +61,21 @@ describe('variables and bodies', () => {
 
   it('an oversized job payload → BAD_USER_INPUT, nothing written', async () => {
     const before = await stack.gql('query { jobs { totalCount } }', {}, { token: dev });
-    const res = await stack.gql(web.get('EnqueueJob')!, { input: { type: 'big.one', payload: { blob: 'x'.repeat(200 * 1024) } } }, { token: dev });
+    const res = await stack.gql(
+      web.get('EnqueueJob')!,
+      { input: { type: 'big.one', payload: { blob: 'x'.repeat(200 * 1024) } } },
+      { token: dev },
+    );
     expect(codeOf(res)).toBe('BAD_USER_INPUT');
     const after = await stack.gql('query { jobs { totalCount } }', {}, { token: dev });
     expect(after.body.data?.jobs.totalCount).toBe(before.body.data?.jobs.totalCount);
   });
 
   it('a body over the limit → 413', async () => {
-    const res = await stack.raw(JSON.stringify({ query: '{ __typename }', variables: { x: 'y'.repeat(2 * 1024 * 1024) } }), { authorization: `Bearer ${dev}` });
+    const res = await stack.raw(
+      JSON.stringify({ query: '{ __typename }', variables: { x: 'y'.repeat(2 * 1024 * 1024) } }),
+      { authorization: `Bearer ${dev}` },
+    );
     expect(res.status).toBe(413);
   });
 
@@ -80,7 +95,11 @@ describe('variables and bodies', () => {
   });
 
   it('every error carries the request id, which is echoed', async () => {
-    const res = await stack.gql('query { jobs(first: 500) { totalCount } }', {}, { token: dev, headers: { 'x-request-id': 'req-e2e-1' } });
+    const res = await stack.gql(
+      'query { jobs(first: 500) { totalCount } }',
+      {},
+      { token: dev, headers: { 'x-request-id': 'req-e2e-1' } },
+    );
     expect(res.headers.get('x-request-id')).toBe('req-e2e-1');
     expect(res.body.errors?.[0]?.extensions?.requestId).toBe('req-e2e-1');
     expect(res.body.extensions?.meta?.request_id).toBe('req-e2e-1');

@@ -17,7 +17,11 @@ beforeAll(async () => {
   stack = await startStack();
   a = (await stack.login('dev@eventzr.com')).accessToken;
   b = (await stack.login('user@acme.example')).accessToken;
-  const res = await stack.gql(web.get('EnqueueJob')!, { input: { type: 'acme.secret', payload: { secret: 1 } } }, { token: b });
+  const res = await stack.gql(
+    web.get('EnqueueJob')!,
+    { input: { type: 'acme.secret', payload: { secret: 1 } } },
+    { token: b },
+  );
   bJob = res.body.data?.enqueueJob.job.id;
   expect(bJob).toBeTruthy();
 });
@@ -25,7 +29,11 @@ afterAll(() => stack?.stop());
 
 describe("tenant A and tenant B's jobs", () => {
   it('A cannot list, count or read B’s job', async () => {
-    const list = await stack.gql('query { jobs(first: 100) { totalCount edges { node { id type } } } }', {}, { token: a });
+    const list = await stack.gql(
+      'query { jobs(first: 100) { totalCount edges { node { id type } } } }',
+      {},
+      { token: a },
+    );
     expect(list.body.data?.jobs.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(bJob);
     expect(list.body.data?.jobs.edges.map((e: { node: { type: string } }) => e.node.type)).not.toContain('acme.secret');
     const one = await stack.gql(web.get('Job')!, { id: bJob }, { token: a });
@@ -77,7 +85,11 @@ describe('batching', () => {
     const viewer = (await stack.login('viewer@eventzr.com')).accessToken;
     const tokens = [a, admin, viewer];
     for (let i = 0; i < 120; i++)
-      await stack.gql('mutation E($i: EnqueueJobInput!) { enqueueJob(input: $i) { job { id } } }', { i: { type: 'batch.item', payload: { i } } }, { token: tokens[i % 3] });
+      await stack.gql(
+        'mutation E($i: EnqueueJobInput!) { enqueueJob(input: $i) { job { id } } }',
+        { i: { type: 'batch.item', payload: { i } } },
+        { token: tokens[i % 3] },
+      );
     const count = async (first: number) => {
       const before = stack.statements();
       const res = await stack.gql(web.get('Jobs')!, { first, filter: { type: 'batch.item' } }, { token: a });

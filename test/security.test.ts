@@ -48,7 +48,12 @@ describe('refused before any resolver runs', () => {
 
   it('x-tenant-id of another tenant: 403', async () => {
     await refused(
-      () => stack.gql(web.get('Me')!, {}, { token: dev, headers: { 'x-tenant-id': '00000000-0000-4000-8000-000000000002' } }),
+      () =>
+        stack.gql(
+          web.get('Me')!,
+          {},
+          { token: dev, headers: { 'x-tenant-id': '00000000-0000-4000-8000-000000000002' } },
+        ),
       'FORBIDDEN',
       403,
     );
@@ -61,7 +66,12 @@ describe('refused before any resolver runs', () => {
 
   it("a user's token on the worker protocol: 403", async () => {
     await refused(
-      () => stack.gql(internal.get('LeaseJobs')!, { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 }, { token: dev }),
+      () =>
+        stack.gql(
+          internal.get('LeaseJobs')!,
+          { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 },
+          { token: dev },
+        ),
       'FORBIDDEN',
       403,
     );
@@ -69,7 +79,12 @@ describe('refused before any resolver runs', () => {
 
   it('a wrong internal key: 401', async () => {
     await refused(
-      () => stack.gql(internal.get('LeaseJobs')!, { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 }, { headers: { 'x-internal-api-key': 'x'.repeat(40) } }),
+      () =>
+        stack.gql(
+          internal.get('LeaseJobs')!,
+          { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 },
+          { headers: { 'x-internal-api-key': 'x'.repeat(40) } },
+        ),
       'UNAUTHENTICATED',
       401,
     );
@@ -79,7 +94,11 @@ describe('refused before any resolver runs', () => {
     const before = stack.statements();
     for (const sg of [stack.jobs, stack.auth]) {
       const forged: Array<Record<string, string>> = [
-        { 'x-user-id': '00000000-0000-4000-8000-000000000101', 'x-tenant-id': '00000000-0000-4000-8000-000000000001', 'x-roles': 'admin' },
+        {
+          'x-user-id': '00000000-0000-4000-8000-000000000101',
+          'x-tenant-id': '00000000-0000-4000-8000-000000000001',
+          'x-roles': 'admin',
+        },
         { authorization: `Bearer ${dev}` },
         { [CLAIMS_HEADER]: dev },
         { 'x-internal-api-key': 'e2e-internal-key-0123456789abcdefghijklmnop' },
@@ -94,21 +113,39 @@ describe('refused before any resolver runs', () => {
   });
 
   it('a claims token captured for one operation is refused for another', async () => {
-    const caller = { kind: 'user' as const, userId: '00000000-0000-4000-8000-000000000102', tenantId: '00000000-0000-4000-8000-000000000001', email: 'dev@eventzr.com', name: 'D', roles: ['user' as const], permissions: ['jobs:read'], planTier: 'professional', issuer: 'auth' };
+    const caller = {
+      kind: 'user' as const,
+      userId: '00000000-0000-4000-8000-000000000102',
+      tenantId: '00000000-0000-4000-8000-000000000001',
+      email: 'dev@eventzr.com',
+      name: 'D',
+      roles: ['user' as const],
+      permissions: ['jobs:read'],
+      planTier: 'professional',
+      issuer: 'auth',
+    };
     const token = await stack.jobs.sign(caller, '{ jobMetrics { queued } }');
     const res = await stack.jobs.post({ query: '{ jobs(first: 100) { totalCount } }' }, { [CLAIMS_HEADER]: token });
     expect(res.status).toBe(401);
-    const audience = await stack.jobs.post({ query: '{ jobMetrics { queued } }' }, { [CLAIMS_HEADER]: await stack.jobs.sign(caller, '{ jobMetrics { queued } }', {}, 'auth') });
+    const audience = await stack.jobs.post(
+      { query: '{ jobMetrics { queued } }' },
+      { [CLAIMS_HEADER]: await stack.jobs.sign(caller, '{ jobMetrics { queued } }', {}, 'auth') },
+    );
     expect(audience.status).toBe(401);
   });
 });
 
 describe('public operations need no token', () => {
   it('login works anonymously but a public field next to a private one does not', async () => {
-    const ok = await stack.gql('mutation { requestPasswordReset(input: { email: "nobody@example.com" }) { accepted } }');
+    const ok = await stack.gql(
+      'mutation { requestPasswordReset(input: { email: "nobody@example.com" }) { accepted } }',
+    );
     expect(ok.body.data).toEqual({ requestPasswordReset: { accepted: true } });
     await refused(
-      () => stack.gql('mutation { requestPasswordReset(input: { email: "x@example.com" }) { accepted } logout(input: { refreshToken: "x" }) { revoked } }'),
+      () =>
+        stack.gql(
+          'mutation { requestPasswordReset(input: { email: "x@example.com" }) { accepted } logout(input: { refreshToken: "x" }) { revoked } }',
+        ),
       'UNAUTHENTICATED',
       401,
     );

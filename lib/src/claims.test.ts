@@ -26,23 +26,35 @@ const q = 'query Q($id: ID!) { job(id: $id) { id } }';
 describe('router claims token', () => {
   it('round-trips the caller for the right audience and operation', async () => {
     const keys = await testClaimsKeys();
-    const token = await (await createClaimsSigner(keys)).sign({
+    const token = await (
+      await createClaimsSigner(keys)
+    ).sign({
       caller,
       audience: 'jobs',
       opHash: operationHash(q, { id: '1' }),
       requestId: 'r1',
     });
-    const out = await (await createClaimsVerifier(keys)).verify(token, { audience: 'jobs', opHash: operationHash(q, { id: '1' }) });
+    const out = await (
+      await createClaimsVerifier(keys)
+    ).verify(token, { audience: 'jobs', opHash: operationHash(q, { id: '1' }) });
     expect(out).toEqual({ caller, requestId: 'r1' });
   });
 
   it('cannot be replayed for another subgraph, operation or variables', async () => {
     const keys = await testClaimsKeys();
     const verifier = await createClaimsVerifier(keys);
-    const token = await (await createClaimsSigner(keys)).sign({ caller, audience: 'jobs', opHash: operationHash(q, { id: '1' }), requestId: 'r' });
-    await expect(verifier.verify(token, { audience: 'auth', opHash: operationHash(q, { id: '1' }) })).rejects.toBeInstanceOf(ClaimsTokenError);
-    await expect(verifier.verify(token, { audience: 'jobs', opHash: operationHash(q, { id: '2' }) })).rejects.toThrow(/another operation/);
-    await expect(verifier.verify(token, { audience: 'jobs', opHash: operationHash('{ jobs { totalCount } }', { id: '1' }) })).rejects.toThrow();
+    const token = await (
+      await createClaimsSigner(keys)
+    ).sign({ caller, audience: 'jobs', opHash: operationHash(q, { id: '1' }), requestId: 'r' });
+    await expect(
+      verifier.verify(token, { audience: 'auth', opHash: operationHash(q, { id: '1' }) }),
+    ).rejects.toBeInstanceOf(ClaimsTokenError);
+    await expect(verifier.verify(token, { audience: 'jobs', opHash: operationHash(q, { id: '2' }) })).rejects.toThrow(
+      /another operation/,
+    );
+    await expect(
+      verifier.verify(token, { audience: 'jobs', opHash: operationHash('{ jobs { totalCount } }', { id: '1' }) }),
+    ).rejects.toThrow();
   });
 
   it('refuses tokens from another key, long-lived tokens and HS256 forgeries', async () => {
@@ -50,7 +62,12 @@ describe('router claims token', () => {
     const verifier = await createClaimsVerifier(keys);
     const opHash = operationHash(q, {});
     const other = await createClaimsSigner({ ROUTER_CLAIMS_SECRET: 'x'.repeat(40), CLAIMS_TOKEN_TTL_SECONDS: 60 });
-    await expect(verifier.verify(await other.sign({ caller, audience: 'jobs', opHash, requestId: 'r' }), { audience: 'jobs', opHash })).rejects.toBeInstanceOf(ClaimsTokenError);
+    await expect(
+      verifier.verify(await other.sign({ caller, audience: 'jobs', opHash, requestId: 'r' }), {
+        audience: 'jobs',
+        opHash,
+      }),
+    ).rejects.toBeInstanceOf(ClaimsTokenError);
     // HS256 "signed" with the public key text: the algorithm confusion attack.
     const forged = await new SignJWT({ caller, oph: opHash })
       .setProtectedHeader({ alg: 'HS256', typ: 'eventzr-claims+jwt' })
@@ -62,7 +79,12 @@ describe('router claims token', () => {
       .sign(new TextEncoder().encode(keys.ROUTER_CLAIMS_PUBLIC_KEY));
     await expect(verifier.verify(forged, { audience: 'jobs', opHash })).rejects.toBeInstanceOf(ClaimsTokenError);
     const longLived = await createClaimsSigner({ ...keys, CLAIMS_TOKEN_TTL_SECONDS: 3600 });
-    await expect(verifier.verify(await longLived.sign({ caller, audience: 'jobs', opHash, requestId: 'r' }), { audience: 'jobs', opHash })).rejects.toThrow(/lifetime/);
+    await expect(
+      verifier.verify(await longLived.sign({ caller, audience: 'jobs', opHash, requestId: 'r' }), {
+        audience: 'jobs',
+        opHash,
+      }),
+    ).rejects.toThrow(/lifetime/);
     const strict = await createClaimsVerifier({ ...keys, CLAIMS_TOKEN_TTL_SECONDS: 60 });
     const old = await new SignJWT({ caller, oph: opHash })
       .setProtectedHeader({ alg: 'HS256' })
@@ -71,7 +93,9 @@ describe('router claims token', () => {
   });
 
   it('hashes variables canonically (key order does not matter, values do)', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
     expect(operationHash(q, { a: 1, b: 2 })).toBe(operationHash(q, { b: 2, a: 1 }));
     expect(operationHash(q, { a: 1 })).not.toBe(operationHash(q, { a: '1' }));
     expect(operationHash(q, undefined)).toBe(operationHash(q, {}));

@@ -102,13 +102,15 @@ export interface ClaimsKeyConfig {
 }
 
 async function signingKey(cfg: ClaimsKeyConfig): Promise<{ key: Key; alg: 'EdDSA' | 'HS256' }> {
-  if (cfg.ROUTER_CLAIMS_PRIVATE_KEY) return { key: await importPKCS8(cfg.ROUTER_CLAIMS_PRIVATE_KEY, 'EdDSA'), alg: 'EdDSA' };
+  if (cfg.ROUTER_CLAIMS_PRIVATE_KEY)
+    return { key: await importPKCS8(cfg.ROUTER_CLAIMS_PRIVATE_KEY, 'EdDSA'), alg: 'EdDSA' };
   if (cfg.ROUTER_CLAIMS_SECRET) return { key: new TextEncoder().encode(cfg.ROUTER_CLAIMS_SECRET), alg: 'HS256' };
   throw new Error('no router claims signing key configured');
 }
 
 async function verifyingKey(cfg: ClaimsKeyConfig): Promise<{ key: Key; alg: 'EdDSA' | 'HS256' }> {
-  if (cfg.ROUTER_CLAIMS_PUBLIC_KEY) return { key: await importSPKI(cfg.ROUTER_CLAIMS_PUBLIC_KEY, 'EdDSA'), alg: 'EdDSA' };
+  if (cfg.ROUTER_CLAIMS_PUBLIC_KEY)
+    return { key: await importSPKI(cfg.ROUTER_CLAIMS_PUBLIC_KEY, 'EdDSA'), alg: 'EdDSA' };
   if (cfg.ROUTER_CLAIMS_SECRET) return { key: new TextEncoder().encode(cfg.ROUTER_CLAIMS_SECRET), alg: 'HS256' };
   throw new Error('no router claims verification key configured');
 }

@@ -13,12 +13,18 @@ describe('config', () => {
 
   it('names every bad variable at once, without echoing secrets', () => {
     try {
-      parseConfig(routerEnvSchema, { PORT: 'eighty', BODY_LIMIT: 'huge', INTERNAL_API_KEY: 'short', NODE_ENV: 'staging' });
+      parseConfig(routerEnvSchema, {
+        PORT: 'eighty',
+        BODY_LIMIT: 'huge',
+        INTERNAL_API_KEY: 'short',
+        NODE_ENV: 'staging',
+      });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const msg = (e as Error).message;
-      for (const v of ['PORT', 'BODY_LIMIT', 'INTERNAL_API_KEY', 'NODE_ENV', 'ROUTER_CLAIMS_PRIVATE_KEY']) expect(msg).toContain(v);
+      for (const v of ['PORT', 'BODY_LIMIT', 'INTERNAL_API_KEY', 'NODE_ENV', 'ROUTER_CLAIMS_PRIVATE_KEY'])
+        expect(msg).toContain(v);
       expect(msg).not.toContain('short');
       expect(msg).toContain('"eighty"');
     }
@@ -26,7 +32,11 @@ describe('config', () => {
 
   it('refuses DEVELOPMENT_AUTH_ENABLED and DEV_JWT_SECRET in production', () => {
     expect(() =>
-      parseConfig(routerEnvSchema, { NODE_ENV: 'production', DEVELOPMENT_AUTH_ENABLED: 'true', ROUTER_CLAIMS_SECRET: secret }),
+      parseConfig(routerEnvSchema, {
+        NODE_ENV: 'production',
+        DEVELOPMENT_AUTH_ENABLED: 'true',
+        ROUTER_CLAIMS_SECRET: secret,
+      }),
     ).toThrowError(/DEVELOPMENT_AUTH_ENABLED/);
     expect(() =>
       parseConfig(routerEnvSchema, { NODE_ENV: 'production', DEV_JWT_SECRET: secret, ROUTER_CLAIMS_SECRET: secret }),
@@ -34,12 +44,18 @@ describe('config', () => {
   });
 
   it('requires Auth0 settings together and a database in production', () => {
-    expect(() => parseConfig(routerEnvSchema, { AUTH0_DOMAIN: 'x.auth0.com', ROUTER_CLAIMS_SECRET: secret })).toThrowError(/AUTH0/);
-    expect(() => parseConfig(subgraphEnvSchema, { NODE_ENV: 'production', ROUTER_CLAIMS_SECRET: secret })).toThrowError(/DATABASE_URL/);
+    expect(() =>
+      parseConfig(routerEnvSchema, { AUTH0_DOMAIN: 'x.auth0.com', ROUTER_CLAIMS_SECRET: secret }),
+    ).toThrowError(/AUTH0/);
+    expect(() => parseConfig(subgraphEnvSchema, { NODE_ENV: 'production', ROUTER_CLAIMS_SECRET: secret })).toThrowError(
+      /DATABASE_URL/,
+    );
   });
 
   it('restores newlines in PEM keys passed through env files', () => {
-    const c = parseConfig(subgraphEnvSchema, { ROUTER_CLAIMS_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----' });
+    const c = parseConfig(subgraphEnvSchema, {
+      ROUTER_CLAIMS_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----',
+    });
     expect(c.ROUTER_CLAIMS_PUBLIC_KEY).toBe('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----');
   });
 });

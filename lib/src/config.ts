@@ -92,7 +92,10 @@ export const routerEnvSchema = z
     BODY_LIMIT: byteSize('1mb'),
     /** Comma-separated browser origins allowed to call the router (e.g. https://app.eventzr.com). */
     CORS_ORIGINS: optionalString.transform((v, ctx) => {
-      const origins = (v ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+      const origins = (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
       for (const o of origins) {
         let origin: string | undefined;
         try {
@@ -100,7 +103,8 @@ export const routerEnvSchema = z
         } catch {
           origin = undefined;
         }
-        if (origin !== o) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin such as https://app.example.com` });
+        if (origin !== o)
+          ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin such as https://app.example.com` });
       }
       return origins;
     }),
@@ -203,10 +207,7 @@ export type SubgraphEnv = z.infer<typeof subgraphEnvSchema>;
 export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
 
 /** Parses `env` with `schema`; throws ConfigError naming every bad variable. */
-export function parseConfig<S extends z.ZodType>(
-  schema: S,
-  env: Record<string, string | undefined>,
-): z.infer<S> {
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { cursorCodec, pageFromRows, pageRequest, toConnection, type Connection, type PageRequest } from './connection.ts';
+import {
+  cursorCodec,
+  pageFromRows,
+  pageRequest,
+  toConnection,
+  type Connection,
+  type PageRequest,
+} from './connection.ts';
 
 const key = z.tuple([z.string(), z.number().int()]);
 const codec = cursorCodec('items', 'tenant-a', (k) => key.parse(k));
@@ -65,7 +72,11 @@ describe('cursor envelope ↔ Relay connection', () => {
   });
 
   it('refuses first with last, after with before, and mixed directions', () => {
-    for (const args of [{ first: 1, last: 1 }, { after: 'x', before: 'y' }, { first: 1, before: codec.encode(['a', 1]) }]) {
+    for (const args of [
+      { first: 1, last: 1 },
+      { after: 'x', before: 'y' },
+      { first: 1, before: codec.encode(['a', 1]) },
+    ]) {
       try {
         pageRequest(args, codec);
         expect.unreachable();

@@ -89,7 +89,8 @@ export function pageRequest<K>(
   const size = backward ? last : first;
   if (has(size)) {
     const n = size as number;
-    if (!Number.isInteger(n) || n < 0) throw badUserInput(`\`${backward ? 'last' : 'first'}\` must be a non-negative integer`);
+    if (!Number.isInteger(n) || n < 0)
+      throw badUserInput(`\`${backward ? 'last' : 'first'}\` must be a non-negative integer`);
     if (n > max) throw badUserInput(`\`${backward ? 'last' : 'first'}\` must be at most ${max}`, { max });
   }
   const cursorArg = backward ? before : after;

@@ -12,14 +12,20 @@ describe('tenant-scoped transactions under RLS', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase('dbtest', join(fixtures, 'confined'));
-    await database.run({ tenantId: A }, (tx) => tx.execute(sql`insert into notes (tenant_id, body) values (${A}, 'a1'), (${A}, 'a2')`));
-    await database.run({ tenantId: B }, (tx) => tx.execute(sql`insert into notes (tenant_id, body) values (${B}, 'b1')`));
+    await database.run({ tenantId: A }, (tx) =>
+      tx.execute(sql`insert into notes (tenant_id, body) values (${A}, 'a1'), (${A}, 'a2')`),
+    );
+    await database.run({ tenantId: B }, (tx) =>
+      tx.execute(sql`insert into notes (tenant_id, body) values (${B}, 'b1')`),
+    );
   });
   afterAll(() => database?.destroy());
 
   const bodies = async (scope: Parameters<TestDatabase['run']>[0]) =>
     database.run(scope, async (tx) => {
-      const res = (await tx.execute(sql`select body from notes order by body`)) as unknown as { rows: { body: string }[] };
+      const res = (await tx.execute(sql`select body from notes order by body`)) as unknown as {
+        rows: { body: string }[];
+      };
       return res.rows.map((r) => r.body);
     });
 
@@ -31,7 +37,9 @@ describe('tenant-scoped transactions under RLS', () => {
 
   it('refuses a write into another tenant', async () => {
     await expect(
-      database.run({ tenantId: A }, (tx) => tx.execute(sql`insert into notes (tenant_id, body) values (${B}, 'sneaky')`)),
+      database.run({ tenantId: A }, (tx) =>
+        tx.execute(sql`insert into notes (tenant_id, body) values (${B}, 'sneaky')`),
+      ),
     ).rejects.toThrow();
     expect(await bodies({ tenantId: B })).toEqual(['b1']);
   });
@@ -39,16 +47,16 @@ describe('tenant-scoped transactions under RLS', () => {
   it('keeps the tenant setting inside its transaction (no leak to the next one)', async () => {
     await bodies({ tenantId: A });
     const leaked = await database.run({ settings: {} }, async (tx) => {
-      const res = (await tx.execute(sql`select current_setting('app.tenant_id', true) as t`)) as unknown as { rows: { t: string | null }[] };
+      const res = (await tx.execute(sql`select current_setting('app.tenant_id', true) as t`)) as unknown as {
+        rows: { t: string | null }[];
+      };
       return res.rows[0]?.t ?? '';
     });
     expect(leaked).toBe('');
   });
 
   it('isolates tenants under concurrent transactions', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => bodies({ tenantId: i % 2 ? A : B })),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => bodies({ tenantId: i % 2 ? A : B })));
     results.forEach((r, i) => expect(r).toEqual(i % 2 ? ['a1', 'a2'] : ['b1']));
   });
 
@@ -60,6 +68,8 @@ describe('tenant-scoped transactions under RLS', () => {
 
 describe.skipIf(usingRealPostgres())('start-up safety check (embedded)', () => {
   it('refuses to start when the application role owns a table', async () => {
-    await expect(openDatabase({ name: 'owner', migrationsFolder: join(fixtures, 'owner') })).rejects.toThrow(/owns 1 table/);
+    await expect(openDatabase({ name: 'owner', migrationsFolder: join(fixtures, 'owner') })).rejects.toThrow(
+      /owns 1 table/,
+    );
   });
 });

@@ -19,13 +19,14 @@ import pg from 'pg';
 export const APP_ROLE = 'eventzr_app';
 
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
-export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
+export type Tx = PgTransaction<
+  PgQueryResultHKT,
+  Record<string, never>,
+  ExtractTablesWithRelations<Record<string, never>>
+>;
 
 /** Transaction-local settings that RLS policies read (`current_setting('app.…', true)`). */
-export type Scope =
-  | { tenantId: string }
-  | { worker: true }
-  | { settings: Record<`app.${string}`, string> };
+export type Scope = { tenantId: string } | { worker: true } | { settings: Record<`app.${string}`, string> };
 
 export interface DatabaseOptions {
   /** Subgraph name: names the PGlite directory and the migration lock. */
@@ -143,8 +144,7 @@ async function finish(
                      and c.relnamespace = 'public'::regnamespace) as owned_tables
             from pg_roles r where r.rolname = current_user`)) as unknown as { rows: unknown[] };
         const row = res.rows[0] as
-          | { role: string; superuser: boolean; bypass_rls: boolean; owned_tables: number }
-          | undefined;
+          { role: string; superuser: boolean; bypass_rls: boolean; owned_tables: number } | undefined;
         if (!row) throw new Error('current_user not found in pg_roles');
         return {
           role: row.role,

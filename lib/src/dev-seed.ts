@@ -8,11 +8,41 @@ export const DEV_TENANTS = [
 ] as const;
 
 export const DEV_USERS = [
-  { id: '00000000-0000-4000-8000-000000000101', tenantId: DEV_TENANTS[0].id, email: 'admin@eventzr.com', name: 'EventZR Admin', roles: ['admin'] },
-  { id: '00000000-0000-4000-8000-000000000102', tenantId: DEV_TENANTS[0].id, email: 'dev@eventzr.com', name: 'EventZR Developer', roles: ['user', 'organizer'] },
-  { id: '00000000-0000-4000-8000-000000000103', tenantId: DEV_TENANTS[0].id, email: 'viewer@eventzr.com', name: 'EventZR Viewer', roles: ['viewer'] },
-  { id: '00000000-0000-4000-8000-000000000201', tenantId: DEV_TENANTS[1].id, email: 'admin@acme.example', name: 'Acme Admin', roles: ['admin'] },
-  { id: '00000000-0000-4000-8000-000000000202', tenantId: DEV_TENANTS[1].id, email: 'user@acme.example', name: 'Acme User', roles: ['user'] },
+  {
+    id: '00000000-0000-4000-8000-000000000101',
+    tenantId: DEV_TENANTS[0].id,
+    email: 'admin@eventzr.com',
+    name: 'EventZR Admin',
+    roles: ['admin'],
+  },
+  {
+    id: '00000000-0000-4000-8000-000000000102',
+    tenantId: DEV_TENANTS[0].id,
+    email: 'dev@eventzr.com',
+    name: 'EventZR Developer',
+    roles: ['user', 'organizer'],
+  },
+  {
+    id: '00000000-0000-4000-8000-000000000103',
+    tenantId: DEV_TENANTS[0].id,
+    email: 'viewer@eventzr.com',
+    name: 'EventZR Viewer',
+    roles: ['viewer'],
+  },
+  {
+    id: '00000000-0000-4000-8000-000000000201',
+    tenantId: DEV_TENANTS[1].id,
+    email: 'admin@acme.example',
+    name: 'Acme Admin',
+    roles: ['admin'],
+  },
+  {
+    id: '00000000-0000-4000-8000-000000000202',
+    tenantId: DEV_TENANTS[1].id,
+    email: 'user@acme.example',
+    name: 'Acme User',
+    roles: ['user'],
+  },
 ] as const;
 
 /** Who an anonymous request acts as under DEVELOPMENT_AUTH_ENABLED: the seed's developer. */

@@ -34,12 +34,21 @@ export function sendError(
   message: string,
   requestId?: string,
 ): void {
-  res.status(status).type('application/json').send(JSON.stringify(httpErrorBody(code, message, requestId)));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify(httpErrorBody(code, message, requestId)));
 }
 const sendErrorBody: ErrorSender = sendError;
 
 /** How a handler answers with an error before GraphQL runs (the router adds its response meta). */
-export type ErrorSender = (res: express.Response, status: number, code: string, message: string, requestId?: string) => void;
+export type ErrorSender = (
+  res: express.Response,
+  status: number,
+  code: string,
+  message: string,
+  requestId?: string,
+) => void;
 
 /** express.json with the platform's answers: 413 for an oversized body, 400 for malformed JSON. */
 export function jsonBody(limitBytes: number, sendError: ErrorSender = sendErrorBody): RequestHandler[] {

@@ -37,5 +37,6 @@ export const JSONScalar = new GraphQLScalarType({
 /** Checks a JSON input against a byte budget; oversized input is BAD_USER_INPUT. */
 export function assertJsonSize(value: unknown, maxBytes: number, field: string): void {
   const size = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
-  if (size > maxBytes) throw badUserInput(`\`${field}\` is ${size} bytes; the limit is ${maxBytes}`, { field, maxBytes });
+  if (size > maxBytes)
+    throw badUserInput(`\`${field}\` is ${size} bytes; the limit is ${maxBytes}`, { field, maxBytes });
 }

@@ -1,17 +1,34 @@
 // The subgraph server factory: every domain subgraph is built by this one function, so they all
 // authenticate, authorize, mask errors and report health the same way.
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { CLAIMS_HEADER, ClaimsTokenError, createClaimsVerifier, operationHash, type ClaimsKeyConfig } from './claims.ts';
+import {
+  CLAIMS_HEADER,
+  ClaimsTokenError,
+  createClaimsVerifier,
+  operationHash,
+  type ClaimsKeyConfig,
+} from './claims.ts';
 import type { BaseContext, Context } from './context.ts';
 import type { Database } from './db.ts';
 import { maskError } from './errors.ts';
-import { finalErrorHandler, healthRoutes, jsonBody, listen, requestIdMiddleware, sendError, type Listening } from './http.ts';
+import {
+  finalErrorHandler,
+  healthRoutes,
+  jsonBody,
+  listen,
+  requestIdMiddleware,
+  sendError,
+  type Listening,
+} from './http.ts';
 import type { Logger } from './logger.ts';
 import { applyShield, type ShieldRule } from './shield.ts';
 
@@ -47,7 +64,10 @@ export interface SubgraphServer {
 
 /** The subgraph schema with its permission tree applied: what the server executes. */
 export function buildShieldedSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
-  const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> });
+  const schema = buildSubgraphSchema({
+    typeDefs: def.typeDefs,
+    resolvers: def.resolvers as GraphQLResolverMap<unknown>,
+  });
   return applyShield(schema, def.permissions);
 }
 

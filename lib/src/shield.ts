@@ -19,7 +19,11 @@ export interface ShieldContext {
 
 /** Refuses anonymous and internal callers: a verified user token is required. */
 export const isAuthenticated = rule({ cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
-  ctx.caller.kind === 'user' ? true : ctx.caller.kind === 'internal' ? forbidden('A user token is required') : unauthenticated(),
+  ctx.caller.kind === 'user'
+    ? true
+    : ctx.caller.kind === 'internal'
+      ? forbidden('A user token is required')
+      : unauthenticated(),
 );
 
 /** The platform's own workers and schedulers (internal API key); any user token is refused. */
@@ -45,9 +49,7 @@ export function hasPermission(...permissions: string[]): ShieldRule {
     const user = userOf(ctx);
     if (user instanceof Error) return user;
     const missing = permissions.filter((p) => !user.permissions.includes(p));
-    return missing.length === 0
-      ? true
-      : forbidden(`Missing required permission: ${missing.join(', ')}`, permissions);
+    return missing.length === 0 ? true : forbidden(`Missing required permission: ${missing.join(', ')}`, permissions);
   });
 }
 
@@ -120,9 +122,7 @@ export function applyShield(schema: GraphQLSchema, tree: Record<string, Record<s
     }
     const named = tree[typeName];
     if (!named || typeof fields !== 'object') continue;
-    const picked = Object.fromEntries(
-      Object.entries(fields as Record<string, unknown>).filter(([f]) => f in named),
-    );
+    const picked = Object.fromEntries(Object.entries(fields as Record<string, unknown>).filter(([f]) => f in named));
     if (Object.keys(picked).length > 0) kept[typeName] = picked as IMiddlewareTypeMap[string];
   }
   return applyMiddleware(schema, kept as IMiddleware);

@@ -46,16 +46,25 @@ export async function createTestDatabase(name: string, migrationsFolder: string)
   return Object.assign(database, {
     async destroy() {
       await database.close();
-      const c = new pg.Client({ connectionString: env.TEST_POSTGRES_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${dbName} with (force)`);
-      await c.end();
+      // The server may still be tearing down the pool's backends on a loaded machine: retry.
+      for (let attempt = 1; ; attempt++) {
+        const c = new pg.Client({ connectionString: env.TEST_POSTGRES_URL });
+        try {
+          await c.connect();
+          await c.query(`drop database if exists ${dbName} with (force)`);
+          return;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      }
     },
   });
 }
 
 // ---------------------------------------------------------------- subgraph test client
-
 
 let keys: Promise<ClaimsKeyConfig> | undefined;
 /** One Ed25519 pair per test process, as the launcher makes one per installation. */
@@ -72,7 +81,10 @@ export function testClaimsKeys(): Promise<ClaimsKeyConfig> {
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
-  body: { data?: T | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }> };
+  body: {
+    data?: T | null;
+    errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
+  };
 }
 
 export interface TestSubgraph {
@@ -81,7 +93,11 @@ export interface TestSubgraph {
   listening: Listening;
   url: string;
   /** Posts an operation as `caller`, with a claims token signed the way the router signs it. */
-  exec<T = Record<string, unknown>>(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  exec<T = Record<string, unknown>>(
+    caller: Caller,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
   /** Posts raw, for tests of what happens without (or with a bad) claims token. */
   post(body: unknown, headers?: Record<string, string>): Promise<GraphQLResponse>;
   sign(caller: Caller, query: string, variables?: Record<string, unknown>, audience?: string): Promise<string>;

@@ -99,7 +99,6 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     // Operations are sent whole; a persisted-operation registry is the planned successor.
     persistedQueries: false,
     allowBatchedHttpRequests: false,
-    status400ForVariableCoercionErrors: true,
     // main.ts owns the signals and stops the listener first.
     stopOnTerminationSignals: false,
     logger: log,

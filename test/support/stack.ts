@@ -21,7 +21,11 @@ export const INTERNAL_KEY = 'e2e-internal-key-0123456789abcdefghijklmnop';
 export interface GqlResult<T = Record<string, any>> {
   status: number;
   headers: Headers;
-  body: { data?: T | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, any> }>; extensions?: Record<string, any> };
+  body: {
+    data?: T | null;
+    errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, any> }>;
+    extensions?: Record<string, any>;
+  };
 }
 
 export interface Stack {
@@ -127,7 +131,10 @@ export function contractOperations(file: 'operations.graphql' | 'internal.graphq
   const starts = [...text.matchAll(/^(query|mutation) (\w+)/gm)];
   starts.forEach((m, i) => {
     const end = starts[i + 1]?.index ?? text.length;
-    const body = text.slice(m.index, end).replace(/\n#[^\n]*/g, '\n').trim();
+    const body = text
+      .slice(m.index, end)
+      .replace(/\n#[^\n]*/g, '\n')
+      .trim();
     ops.set(m[2]!, body);
   });
   return ops;
