@@ -2,6 +2,7 @@
 // Postgres database (created here, dropped afterwards) when TEST_POSTGRES_URL is set, with the
 // application connecting as a role that owns no table, exactly as in production.
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { readConfig, testEnvSchema } from './config.ts';
 import { openDatabase, type Database } from './db.ts';
@@ -157,4 +158,29 @@ export async function startTestSubgraph<L>(
       await database.destroy();
     },
   };
+}
+
+// ---------------------------------------------------------------- catalog checks
+
+export interface TableSecurity {
+  name: string;
+  rls: boolean;
+  forced: boolean;
+  hasTenant: boolean;
+}
+
+/** Every table of the public schema with its RLS flags and whether it holds tenant_id. */
+export async function tableSecurity(database: Database): Promise<TableSecurity[]> {
+  return database.run({ settings: {} }, async (tx) => {
+    const res = (await tx.execute(sql`
+      select c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
+             exists (select 1 from pg_attribute a
+                      where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) as has_tenant
+        from pg_class c
+       where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+       order by c.relname`)) as unknown as {
+      rows: Array<{ name: string; rls: boolean; forced: boolean; has_tenant: boolean }>;
+    };
+    return res.rows.map((r) => ({ name: r.name, rls: r.rls, forced: r.forced, hasTenant: r.has_tenant }));
+  });
 }

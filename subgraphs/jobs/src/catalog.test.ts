@@ -3,7 +3,7 @@
 // the tenant, foreign keys say what happens on delete, and grants are only what the code uses.
 import { sql } from 'drizzle-orm';
 import { APP_ROLE } from '@eventzr/lib/db';
-import { createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
+import { createTestDatabase, tableSecurity, type TestDatabase } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsFolder } from './subgraph.ts';
 
@@ -26,13 +26,8 @@ describe('the jobs database catalog', () => {
   });
 
   it('has RLS enabled and forced on every table; the tenant tables are the ones with tenant_id', async () => {
-    const tables = await rows<{ name: string; rls: boolean; forced: boolean; has_tenant: boolean }>(sql`
-      select c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
-             exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) as has_tenant
-        from pg_class c
-       where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-       order by c.relname`);
-    expect(tables.filter((t) => t.has_tenant).map((t) => t.name)).toEqual(TENANT_TABLES);
+    const tables = await tableSecurity(database);
+    expect(tables.filter((t) => t.hasTenant).map((t) => t.name)).toEqual(TENANT_TABLES);
     expect(tables.map((t) => t.name)).toEqual([...TENANT_TABLES, 'workers'].sort());
     for (const t of tables)
       expect({ table: t.name, rls: t.rls, forced: t.forced }).toEqual({ table: t.name, rls: true, forced: true });

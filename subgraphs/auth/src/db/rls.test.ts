@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '@eventzr/lib/dev-seed';
 import type { Tx } from '@eventzr/lib/db';
-import { createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
+import { createTestDatabase, tableSecurity, type TestDatabase } from '@eventzr/lib/testing';
 import { insertRefreshToken, refreshTokenByHash } from '../repositories/refresh-tokens.ts';
 import { tenantsByIds } from '../repositories/tenants.ts';
 import { accountsByEmail, insertUser, usersByIds } from '../repositories/users.ts';
@@ -65,17 +65,8 @@ describe('catalog', () => {
   });
 
   it('every tenant table has row level security enabled and forced; only signing_keys has none', async () => {
-    const tables = await database.run({ settings: {} }, (tx) =>
-      rows<{ name: string; rls: boolean; forced: boolean; has_tenant: boolean }>(
-        tx,
-        sql`select c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
-                   exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped) as has_tenant
-              from pg_class c
-             where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-             order by c.relname`,
-      ),
-    );
-    const tenantTables = tables.filter((t) => t.has_tenant || t.name === 'tenants');
+    const tables = await tableSecurity(database);
+    const tenantTables = tables.filter((t) => t.hasTenant || t.name === 'tenants');
     expect(tenantTables.map((t) => t.name)).toEqual(TENANT_TABLES);
     for (const t of tenantTables) expect(t, t.name).toMatchObject({ rls: true, forced: true });
     expect(tables.filter((t) => !tenantTables.includes(t)).map((t) => t.name)).toEqual(['signing_keys']);
