@@ -53,7 +53,7 @@ export interface RoleReport {
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly db: Db;
-  /** Application statements run since start (drizzle's logger): what tests count. */
+  /** Application statements run since start (drizzle's logger, transaction control excluded): what tests count. */
   readonly stats: { statements: number };
   /** Runs `fn` in one transaction with the given RLS scope, as the application role. */
   run<T>(scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T>;
@@ -70,7 +70,13 @@ function scopeSettings(scope: Scope): Record<string, string> {
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const stats = { statements: 0 };
-  const logger = { logQuery: () => void stats.statements++ };
+  // node-postgres sessions send BEGIN/COMMIT through the logger and PGlite does not: count the
+  // application's statements only, so the same operation counts the same on both.
+  const logger = {
+    logQuery: (query: string) => {
+      if (!/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(query)) stats.statements++;
+    },
+  };
 
   if (!opts.url) {
     let dir: string | undefined;
