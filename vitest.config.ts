@@ -12,6 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    // APOLLO_TELEMETRY_DISABLED: belt and braces for tests that build a gateway outside createRouter.
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', APOLLO_TELEMETRY_DISABLED: 'true' },
   },
 });

@@ -59,3 +59,17 @@ describe('config', () => {
     expect(c.ROUTER_CLAIMS_PUBLIC_KEY).toBe('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----');
   });
 });
+
+describe('gateway telemetry', () => {
+  it('is switched off unless APOLLO_TELEMETRY=true (the gateway reads process.env itself)', async () => {
+    const { applyGatewayTelemetrySwitch } = await import('./config.ts');
+    /* eslint-disable no-restricted-properties -- this test checks the one write to process.env */
+    process.env.APOLLO_TELEMETRY_DISABLED = 'false';
+    applyGatewayTelemetrySwitch(parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret }));
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+    applyGatewayTelemetrySwitch(parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret, APOLLO_TELEMETRY: 'true' }));
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('false');
+    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+    /* eslint-enable no-restricted-properties */
+  });
+});

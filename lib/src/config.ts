@@ -110,6 +110,11 @@ export const routerEnvSchema = z
     }),
     INTROSPECTION: bool(false).optional(),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+    /**
+     * @apollo/gateway's anonymous usage metrics to Apollo. Off unless turned on: collecting them
+     * probes cloud metadata endpoints (AWS, GCP, Azure, Alibaba) and sends data off the network.
+     */
+    APOLLO_TELEMETRY: bool(false),
     ...claimsKeys,
   })
   .superRefine((env, ctx) => {
@@ -240,6 +245,14 @@ export const testEnvSchema = z.object({
   /** The application role's login (owns nothing); its database part is replaced per test. */
   TEST_POSTGRES_APP_URL: optionalString,
 });
+
+/**
+ * @apollo/gateway reads its telemetry switch from process.env itself when it is constructed; set
+ * it from the validated configuration so the gateway phones home only when asked to.
+ */
+export function applyGatewayTelemetrySwitch(env: Pick<RouterEnv, 'APOLLO_TELEMETRY'>): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = env.APOLLO_TELEMETRY ? 'false' : 'true';
+}
 
 /** The environment a launcher hands its child processes (they validate it themselves). */
 export function inheritedEnv(): Record<string, string | undefined> {
