@@ -2,7 +2,7 @@
 // tenant only, in one SQL statement batch however many are asked for.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANONYMOUS, type Caller } from '@eventzr/lib/claims';
+import { ANONYMOUS, type Caller, type UserCaller } from '@eventzr/lib/claims';
 import { DEV_USERS } from '@eventzr/lib/dev-seed';
 import { TENANT_A, TENANT_B, callerFor, firstError, startAuth, type StartedAuth } from './test-support.ts';
 
@@ -72,6 +72,28 @@ describe('_entities', () => {
       tenantRef(TENANT_A.id),
     ]);
     expect(fromB.body).toEqual({ data: { _entities: [null, null] } });
+  });
+
+  it('resolves ids given in upper case (the router passes them on as clients wrote them)', async () => {
+    const reg = await auth.sg.exec<{ register: { user: { id: string; tenant: { id: string } } } }>(
+      ANONYMOUS,
+      `mutation ($input: RegisterInput!) { register(input: $input) { user { id tenant { id } } } }`,
+      { input: { email: 'upper.entity@example.com', password: 'Abcdefg1', name: 'Upper Entity' } },
+    );
+    const { id: userId, tenant } = reg.body.data!.register.user;
+    // The seed's ids are all digits: only generated ones show the case matters.
+    expect(userId + tenant.id).toMatch(/[a-f]/);
+    const caller: UserCaller = {
+      ...callerFor('admin@eventzr.com'),
+      userId,
+      tenantId: tenant.id,
+      email: 'upper.entity@example.com',
+      name: 'Upper Entity',
+      planTier: 'free',
+    };
+    const res = await entities(caller, [userRef(userId.toUpperCase()), tenantRef(tenant.id.toUpperCase())]);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!._entities).toMatchObject([{ id: userId, tenant: { id: tenant.id } }, { id: tenant.id }]);
   });
 
   it('resolves unknown and malformed ids to null, never an error', async () => {

@@ -15,6 +15,12 @@ export interface AuthLoaders {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The loader key for an id from an entity reference. Ids are stored lower case, and the loaders
+ * match rows to keys exactly, so an upper-case UUID (as valid) would otherwise resolve to null.
+ */
+export const referenceId = (id: unknown): string => (typeof id === 'string' ? id.toLowerCase() : String(id));
+
 export function createLoaders(ctx: BaseContext): AuthLoaders {
   const { caller, database } = ctx;
   /**

@@ -8,7 +8,13 @@ import type { Logger } from '@eventzr/lib/logger';
 import type { AuthConfig } from './config.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { replaceResetToken } from './repositories/password-resets.ts';
-import { insertRefreshToken, markRotated, refreshTokenByHash, revokeFamily } from './repositories/refresh-tokens.ts';
+import {
+  insertRefreshToken,
+  lockFamily,
+  markRotated,
+  refreshTokenByHash,
+  revokeFamily,
+} from './repositories/refresh-tokens.ts';
 import { enterTenant } from './repositories/scope.ts';
 import { insertTenant } from './repositories/tenants.ts';
 import { accountById, accountsByEmail, insertUser, type Account } from './repositories/users.ts';
@@ -118,9 +124,14 @@ export async function refresh(deps: AuthDeps, presented: string, log: Logger): P
   const outcome = await deps.database.run(
     { settings: { 'app.refresh_token_hash': hash } },
     async (tx): Promise<RefreshOutcome> => {
+      const found = await refreshTokenByHash(tx, hash);
+      if (!found) return { kind: 'unknown' };
+      await enterTenant(tx, found.tenantId);
+      await lockFamily(tx, found.familyId);
+      // Read again under the lock: a rotation or revocation of the family may have committed
+      // while this transaction waited for it.
       const row = await refreshTokenByHash(tx, hash);
       if (!row) return { kind: 'unknown' };
-      await enterTenant(tx, row.tenantId);
       const now = new Date();
       if (row.revokedAt) return { kind: 'revoked' };
       const reused = async (): Promise<RefreshOutcome> => ({
@@ -173,6 +184,9 @@ export async function logout(deps: AuthDeps, caller: UserCaller, presented: stri
   return deps.database.run({ tenantId: caller.tenantId }, async (tx) => {
     const row = await refreshTokenByHash(tx, hash);
     if (!row || row.userId !== caller.userId) return false;
+    // Owner and family never change, so nothing needs reading again; the lock makes the revocation
+    // wait for a rotation in flight and so also revoke the token it is creating.
+    await lockFamily(tx, row.familyId);
     await revokeFamily(tx, row.familyId, new Date());
     return true;
   });

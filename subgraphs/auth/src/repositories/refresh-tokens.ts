@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '@eventzr/lib/db';
 import { refreshTokens, type RefreshTokenRow } from '../db/schema.ts';
 
@@ -26,6 +26,17 @@ export async function markRotated(tx: Tx, id: string, at: Date): Promise<boolean
     .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.rotatedAt), isNull(refreshTokens.revokedAt)))
     .returning({ id: refreshTokens.id });
   return rows.length === 1;
+}
+
+/**
+ * Serializes, until the transaction ends, everything that rotates or revokes tokens of one family.
+ * Under READ COMMITTED a revoking UPDATE only sees the rows committed when it started: a rotation
+ * that has locked the old token but not yet committed the new one would leave the new one alive.
+ * Callers re-read the presented token after taking the lock, so their decision sees the other's
+ * outcome. Works the same on PGlite, which serializes transactions anyway.
+ */
+export async function lockFamily(tx: Tx, familyId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${familyId}::text, 0))`);
 }
 
 /** Revokes every still-live token of a family (in the transaction's tenant); returns how many. */

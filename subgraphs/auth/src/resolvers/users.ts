@@ -4,7 +4,7 @@ import { requireUser } from '@eventzr/lib/context';
 import { unauthenticated } from '@eventzr/lib/errors';
 import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
 import type { TenantRow, UserRow } from '../db/schema.ts';
-import type { AuthLoaders } from '../loaders.ts';
+import { referenceId, type AuthLoaders } from '../loaders.ts';
 
 type Ctx = Context<AuthLoaders>;
 /** A user row, sometimes with its tenant already at hand (registration). */
@@ -21,14 +21,14 @@ export const userQueries = {
 };
 
 export const User = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.user.load(ref.id),
+  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.user.load(referenceId(ref.id)),
   roles: (u: UserParent) => normalizeRoles(u.roles),
   permissions: (u: UserParent) => effectivePermissions(u.roles),
   tenant: (u: UserParent, _args: unknown, ctx: Ctx) => u.tenant ?? ctx.loaders.tenant.load(u.tenantId),
 };
 
 export const Tenant = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.tenant.load(ref.id),
+  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.tenant.load(referenceId(ref.id)),
 };
 
 /** GraphQL enum values (UPPER_CASE) ↔ the lowercase names stored and put in tokens. */
