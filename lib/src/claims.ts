@@ -66,17 +66,44 @@ export function userCallerFromClaims(claims: AccessClaims, issuer: string): User
   };
 }
 
-/** Canonical JSON: object keys sorted, so both ends hash the same bytes for the same value. */
-export function canonicalJson(value: unknown): string {
+/**
+ * Deepest nesting of arrays and objects canonicalJson accepts (the outermost one is level 1).
+ * JSON.parse takes any depth, but hashing recurses: a 20 000-level variable overflowed the stack.
+ * The router refuses deeper variables up front, so a subgraph never sees one from it.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** A value nested deeper than MAX_JSON_DEPTH: the caller's input, not a fault of ours. */
+export class JsonDepthError extends Error {
+  constructor() {
+    super(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    this.name = 'JsonDepthError';
+  }
+}
+
+/** Whether `value` nests arrays and objects deeper than `max` levels; stops looking at max + 1. */
+export function jsonDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (max <= 0) return true;
+  const children = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
+  return children.some((v) => jsonDeeperThan(v, max - 1));
+}
+
+/**
+ * Canonical JSON: object keys sorted, so both ends hash the same bytes for the same value.
+ * Throws JsonDepthError beyond MAX_JSON_DEPTH levels.
+ */
+export function canonicalJson(value: unknown, depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (depth >= MAX_JSON_DEPTH) throw new JsonDepthError();
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
 }
 
-/** The hash a claims token is bound to: the subgraph operation text and its variables. */
+/** The hash a claims token is bound to: the subgraph operation text and its variables. Throws JsonDepthError. */
 export function operationHash(query: string, variables: unknown): string {
   return createHash('sha256')
     .update(query)

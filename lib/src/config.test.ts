@@ -67,7 +67,9 @@ describe('gateway telemetry', () => {
     process.env.APOLLO_TELEMETRY_DISABLED = 'false';
     applyGatewayTelemetrySwitch(parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret }));
     expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
-    applyGatewayTelemetrySwitch(parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret, APOLLO_TELEMETRY: 'true' }));
+    applyGatewayTelemetrySwitch(
+      parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret, APOLLO_TELEMETRY: 'true' }),
+    );
     expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('false');
     process.env.APOLLO_TELEMETRY_DISABLED = 'true';
     /* eslint-enable no-restricted-properties */

@@ -14,6 +14,7 @@ import {
   CLAIMS_HEADER,
   ClaimsTokenError,
   createClaimsVerifier,
+  JsonDepthError,
   operationHash,
   type ClaimsKeyConfig,
 } from './claims.ts';
@@ -119,11 +120,18 @@ export async function createSubgraphServer<L>(
     if (typeof token !== 'string' || !body || typeof body.query !== 'string') {
       return sendError(res, 401, 'UNAUTHENTICATED', 'A router-signed claims token is required', req.requestId);
     }
+    let opHash: string;
     try {
-      const { caller, requestId } = await verifier.verify(token, {
-        audience: def.name,
-        opHash: operationHash(body.query, body.variables),
-      });
+      opHash = operationHash(body.query, body.variables);
+    } catch (err) {
+      // The hash is taken before the token is checked: variables too deep to hash are refused as
+      // the malformed request they are (the router never forwards them), not a 500.
+      if (err instanceof JsonDepthError)
+        return sendError(res, 400, 'BAD_REQUEST', 'variables nested too deeply', req.requestId);
+      return next(err);
+    }
+    try {
+      const { caller, requestId } = await verifier.verify(token, { audience: def.name, opHash });
       req.requestId = requestId;
       res.setHeader('x-request-id', requestId);
       res.locals.caller = caller;

@@ -1,6 +1,6 @@
 // Layer-2 authorization: the graphql-shield rule library every subgraph builds its permission
 // tree from, and the one way a tree is applied to a schema.
-import type { GraphQLSchema } from 'graphql';
+import { isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddleware, type IMiddlewareTypeMap } from 'graphql-middleware';
 import { allow, and, deny, or, rule, shield, type IRule, type IRules } from 'graphql-shield';
 import type { Caller, UserCaller } from './claims.ts';
@@ -96,6 +96,34 @@ const ROOT_TYPES = (schema: GraphQLSchema) =>
     .filter((t) => t != null)
     .map((t) => t.name);
 
+type Tree = Record<string, Record<string, ShieldRule>>;
+
+/**
+ * Refuses, at start-up, a tree that names what the schema does not have as an object type or
+ * field. graphql-shield checks unknown types and fields itself, but silently ignores rules on an
+ * interface, input or other non-object type: a rule meant to guard something that guards nothing.
+ */
+function assertTreeMatches(schema: GraphQLSchema, tree: Tree): void {
+  const problems: string[] = [];
+  for (const [typeName, fields] of Object.entries(tree)) {
+    const type = schema.getType(typeName);
+    if (!isObjectType(type)) {
+      problems.push(type ? `${typeName} (not an object type)` : typeName);
+      continue;
+    }
+    const known = type.getFields();
+    for (const f of Object.keys(fields)) if (f !== '*' && !(f in known)) problems.push(`${typeName}.${f}`);
+  }
+  if (problems.length > 0)
+    throw new Error(`permission tree names what the schema has no object type or field for: ${problems.join(', ')}`);
+}
+
+/** The non-root fields a tree entry guards: every field of its type under '*', else the ones it names. */
+function namedFields(schema: GraphQLSchema, typeName: string, fields: Record<string, ShieldRule>): string[] {
+  if ('*' in fields) return Object.keys((schema.getType(typeName) as GraphQLObjectType).getFields());
+  return Object.keys(fields);
+}
+
 /**
  * Applies a permission tree with fallbackRule deny.
  *
@@ -103,9 +131,11 @@ const ROOT_TYPES = (schema: GraphQLSchema) =>
  * row into a promise: 5-7x the execution time of a 1000-row list. A non-root field can only be
  * reached through a root field (Query, Mutation, or `_entities`), so guarding every root field,
  * with deny for any the tree forgets, guards the whole graph. Non-root fields keep a wrapper
- * only where the tree names them (a field that needs more than its parent's rule).
+ * only where the tree names them (a field that needs more than its parent's rule), or all of a
+ * type's fields when its entry has '*' (its rule applies to every field the entry does not name).
  */
-export function applyShield(schema: GraphQLSchema, tree: Record<string, Record<string, ShieldRule>>): GraphQLSchema {
+export function applyShield(schema: GraphQLSchema, tree: Tree): GraphQLSchema {
+  assertTreeMatches(schema, tree);
   const generator = shield(tree as IRules, {
     fallbackRule: deny,
     fallbackError: forbidden('Not allowed'),
@@ -122,22 +152,26 @@ export function applyShield(schema: GraphQLSchema, tree: Record<string, Record<s
     }
     const named = tree[typeName];
     if (!named || typeof fields !== 'object') continue;
-    const picked = Object.fromEntries(Object.entries(fields as Record<string, unknown>).filter(([f]) => f in named));
+    const guarded = new Set(namedFields(schema, typeName, named));
+    const picked = Object.fromEntries(
+      Object.entries(fields as Record<string, unknown>).filter(([f]) => guarded.has(f)),
+    );
     if (Object.keys(picked).length > 0) kept[typeName] = picked as IMiddlewareTypeMap[string];
   }
   return applyMiddleware(schema, kept as IMiddleware);
 }
 
 /** Which fields of `schema` a tree guards once applied: for tests and schema checks. */
-export function guardedFields(schema: GraphQLSchema, tree: Record<string, Record<string, ShieldRule>>): string[] {
+export function guardedFields(schema: GraphQLSchema, tree: Tree): string[] {
+  assertTreeMatches(schema, tree);
   const out: string[] = [];
   for (const root of ROOT_TYPES(schema)) {
-    const type = schema.getType(root) as { getFields(): Record<string, unknown> };
+    const type = schema.getType(root) as GraphQLObjectType;
     for (const f of Object.keys(type.getFields())) out.push(`${root}.${f}`);
   }
   for (const [typeName, fields] of Object.entries(tree)) {
     if (ROOT_TYPES(schema).includes(typeName)) continue;
-    for (const f of Object.keys(fields)) out.push(`${typeName}.${f}`);
+    for (const f of namedFields(schema, typeName, fields)) out.push(`${typeName}.${f}`);
   }
   return out.sort();
 }

@@ -2,29 +2,47 @@
 // supergraph's @authenticated / @requiresScopes and against the list of public operations. A
 // refusal stops the request here, so no subgraph is ever called for it.
 import {
+  GraphQLError,
   Kind,
   TypeInfo,
   visit,
   visitWithTypeInfo,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
 import type { Caller } from '@eventzr/lib/claims';
-import { forbidden, unauthenticated, type AppError } from '@eventzr/lib/errors';
+import { forbidden, unauthenticated } from '@eventzr/lib/errors';
 import { isPublicRootField } from '@eventzr/lib/public';
 import type { SecurityMap } from './supergraph.ts';
 
 /** The scope every internal caller (platform workers, schedulers) holds, and nothing else. */
 export const INTERNAL_SCOPE = 'internal';
 
+/**
+ * Root field selections (distinct response keys, aliases included, `__typename` not) one
+ * operation may make, whoever sends it. Each one is a resolver run and, behind the gateway, a
+ * subgraph call: without a cap, one request can repeat an expensive mutation hundreds of times
+ * under aliases and slip past any per-request rate limit. No contract operation selects more
+ * than a handful.
+ */
+export const MAX_ROOT_FIELDS = 20;
+
 /** What an operation needs, whoever sends it. Computed once per (document, operation). */
 export interface OperationRequirements {
   /** Every root field is a public one, `__typename`, or introspection. */
   publicOnly: boolean;
+  /** Distinct root response keys (aliases count, `__typename` does not): what executes at the root. */
+  rootFieldCount: number;
   authenticated: boolean;
+  /**
+   * Some field needs a user: @authenticated without a scope an internal caller holds. A worker
+   * field may be @authenticated (e.g. through its type) and still be for `internal` callers.
+   */
+  userRequired: boolean;
   /** Every entry must be satisfied: ALL scopes of ANY inner list. */
   scopes: string[][][];
 }
@@ -48,15 +66,15 @@ function fragmentsReachable(
   return found;
 }
 
-/** Root field names, looking through fragments and inline fragments at the root. */
+/** Root field selections, looking through fragments and inline fragments at the root. */
 function rootFields(
   selectionSet: SelectionSetNode,
   all: ReadonlyMap<string, FragmentDefinitionNode>,
   seen = new Set<string>(),
-): string[] {
-  const out: string[] = [];
+): FieldNode[] {
+  const out: FieldNode[] = [];
   for (const sel of selectionSet.selections) {
-    if (sel.kind === Kind.FIELD) out.push(sel.name.value);
+    if (sel.kind === Kind.FIELD) out.push(sel);
     else if (sel.kind === Kind.INLINE_FRAGMENT) out.push(...rootFields(sel.selectionSet, all, seen));
     else if (!seen.has(sel.name.value)) {
       seen.add(sel.name.value);
@@ -77,11 +95,20 @@ export function operationRequirements(
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 
   const rootType = schema.getRootType(operation.operation)?.name ?? '';
-  const publicOnly = rootFields(operation.selectionSet, fragments).every(
-    (f) => INTROSPECTION_ROOTS.has(f) || isPublicRootField(rootType, f),
+  const roots = rootFields(operation.selectionSet, fragments);
+  const publicOnly = roots.every(
+    (f) => INTROSPECTION_ROOTS.has(f.name.value) || isPublicRootField(rootType, f.name.value),
   );
+  // Selections sharing a response key are merged by GraphQL and run once: count keys, not nodes.
+  const rootKeys = new Set(roots.filter((f) => f.name.value !== '__typename').map((f) => (f.alias ?? f.name).value));
 
-  const result: OperationRequirements = { publicOnly, authenticated: false, scopes: [] };
+  const result: OperationRequirements = {
+    publicOnly,
+    rootFieldCount: rootKeys.size,
+    authenticated: false,
+    userRequired: false,
+    scopes: [],
+  };
   const seenScopes = new Set<string>();
   const typeInfo = new TypeInfo(schema);
   const visitor = visitWithTypeInfo(typeInfo, {
@@ -91,6 +118,7 @@ export function operationRequirements(
       const req = security.get(`${parent.name}.${node.name.value}`);
       if (!req) return;
       result.authenticated ||= req.authenticated;
+      result.userRequired ||= req.authenticated && !internalScoped(req.scopes);
       for (const s of req.scopes) {
         const key = JSON.stringify(s);
         if (!seenScopes.has(key)) {
@@ -126,13 +154,35 @@ export function scopesOf(caller: Caller): ReadonlySet<string> {
   return new Set();
 }
 
+/** Every scope entry of a field is satisfied by `internal` alone: the field is meant for internal callers. */
+function internalScoped(scopes: readonly string[][][]): boolean {
+  return scopes.length > 0 && scopes.every((alts) => alts.some((all) => all.every((s) => s === INTERNAL_SCOPE)));
+}
+
+/**
+ * A request the router refuses for its shape, whoever sends it: 400 BAD_REQUEST, the code of
+ * the router's other request refusals (batches, malformed bodies). BAD_USER_INPUT is for values
+ * a resolver rejects; nothing here is about a value.
+ */
+function badRequest(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+}
+
 /** Why `caller` may not run an operation with these requirements, or undefined when it may. */
-export function refusal(req: OperationRequirements, caller: Caller): AppError | undefined {
+export function refusal(req: OperationRequirements, caller: Caller): GraphQLError | undefined {
+  if (req.rootFieldCount > MAX_ROOT_FIELDS)
+    return badRequest(`An operation may select at most ${MAX_ROOT_FIELDS} root fields (aliases included)`);
   if (caller.kind === 'anonymous') {
     if (!req.publicOnly || req.authenticated || req.scopes.length > 0)
       return unauthenticated('Authentication required: send a bearer token');
+    // Public mutations (register, requestPasswordReset...) are what an attacker repeats: one per
+    // request, so rate limits per request are limits per attempt.
+    if (req.rootFieldCount > 1) return badRequest('An anonymous operation may select only one root field');
     return undefined;
   }
+  // Internal callers hold scopes, not a user: @authenticated means a user token (as the shield's
+  // isAuthenticated says at layer 2), so they are refused here before any subgraph is called.
+  if (caller.kind === 'internal' && req.userRequired) return forbidden('A user token is required');
   const held = scopesOf(caller);
   for (const alternatives of req.scopes) {
     if (alternatives.some((all) => all.every((s) => held.has(s)))) continue;

@@ -1,6 +1,7 @@
 // The router's HTTP layer around GraphQL: CORS allow-list, request shape checks, and the one way
 // an answer given before GraphQL runs is written (same error shape, same meta as GraphQL answers).
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { jsonDeeperThan } from '@eventzr/lib/claims';
 import { httpErrorBody } from '@eventzr/lib/errors';
 import type { ErrorSender } from '@eventzr/lib/http';
 import type { Logger } from '@eventzr/lib/logger';
@@ -81,8 +82,68 @@ export const checkGraphQLBody: RequestHandler = (req, res, next) => {
     return sendRouterError(res, 400, 'BAD_REQUEST', '`operationName` must be a string');
   if (body.extensions != null && !isPlainObject(body.extensions))
     return sendRouterError(res, 400, 'BAD_REQUEST', '`extensions` must be an object');
+  if (tooDeep(body.variables)) return sendRouterError(res, 400, 'BAD_REQUEST', VARIABLES_TOO_DEEP);
   next();
 };
+
+const VARIABLES_TOO_DEEP = 'variables nested too deeply';
+/**
+ * The claims token binds a hash of the variables, and hashing refuses what nests deeper than
+ * lib's MAX_JSON_DEPTH: refused here, with meta, rather than failing inside the gateway.
+ */
+const tooDeep = (variables: unknown): boolean => variables != null && jsonDeeperThan(variables);
+
+const SEARCH_PARAMS = ['query', 'operationName', 'variables', 'extensions'] as const;
+/** Apollo Server's csrfPrevention default (recommendedCsrfPreventionRequestHeaders). */
+const CSRF_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'];
+
+/**
+ * GET /graphql's query string, read as Apollo Server reads it (URLSearchParams over the raw
+ * URL, not Express's parser, which stops at 1000 parameters), and checked like a POST body.
+ * Apollo's own answers to a malformed GET (bad JSON in `variables`, a repeated parameter, a
+ * foreign Content-Type) are written before any plugin runs: no meta, no request id.
+ * `landingPage`: a GET without an operation that asks for HTML gets the Sandbox page.
+ */
+export function checkGraphQLQueryString(landingPage: boolean): RequestHandler {
+  return (req, res, next) => {
+    const params = new URLSearchParams(new URL(req.url, 'http://router.invalid').search);
+    const query = params.get('query');
+    if (query === null || query.trim() === '') {
+      if (landingPage && req.accepts(['application/json', 'text/html']) === 'text/html') return next();
+      return sendRouterError(res, 400, 'BAD_REQUEST', 'GET /graphql takes the operation in ?query=');
+    }
+    for (const name of SEARCH_PARAMS)
+      if (params.getAll(name).length > 1)
+        return sendRouterError(res, 400, 'BAD_REQUEST', `\`${name}\` may be given only once`);
+    // Not req.is(): it answers null for any request without a body, which a GET is.
+    const type = req.headers['content-type'];
+    if (type !== undefined && type.split(';')[0]!.trim().toLowerCase() !== 'application/json')
+      return sendRouterError(res, 415, 'BAD_REQUEST', 'GET /graphql takes no body; omit Content-Type');
+    // Apollo's CSRF prevention, answered here with meta: a GET a browser could send cross-site
+    // (no JSON Content-Type, no custom header that forces a preflight) runs nothing.
+    if (type === undefined && !CSRF_HEADERS.some((h) => (req.get(h) ?? '') !== ''))
+      return sendRouterError(
+        res,
+        400,
+        'BAD_REQUEST',
+        `GET /graphql needs a non-empty ${CSRF_HEADERS.join(' or ')} header`,
+      );
+    const parsed: Record<string, unknown> = {};
+    for (const name of ['variables', 'extensions'] as const) {
+      const raw = params.get(name);
+      if (raw === null) continue;
+      try {
+        parsed[name] = JSON.parse(raw);
+      } catch {
+        parsed[name] = undefined;
+      }
+      if (!isPlainObject(parsed[name]))
+        return sendRouterError(res, 400, 'BAD_REQUEST', `\`${name}\` must be a JSON-encoded object`);
+    }
+    if (tooDeep(parsed.variables)) return sendRouterError(res, 400, 'BAD_REQUEST', VARIABLES_TOO_DEEP);
+    next();
+  };
+}
 
 export function finalErrorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {

@@ -129,6 +129,88 @@ describe('HTTP requests GraphQL never sees', () => {
   });
 });
 
+describe('operations whose variables nest deeper than the claims hash accepts (64 levels)', () => {
+  /** `levels` objects nested in one another around a number. */
+  const nested = (levels: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < levels; i++) v = { a: v };
+    return v;
+  };
+  const ENQUEUE = 'mutation ($p: JSON) { enqueueJob(type: "x", payload: $p) { id } }';
+
+  it('20 000 levels → 400 BAD_REQUEST with meta, by POST and by GET, and nothing is called', async () => {
+    // Arrays (2 bytes a level keep the body under this router's 64 KB limit), written by hand:
+    // JSON.stringify itself recurses and would overflow first.
+    const deepest = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const post20k = await post(
+      dev.url,
+      `{"query":${JSON.stringify(ENQUEUE)},"variables":{"p":${deepest}}}`,
+      bearer(await token()),
+    );
+    expect(post20k.status, post20k.text).toBe(400);
+    expect(post20k.body.errors?.[0]?.message).toBe('variables nested too deeply');
+    expect(post20k.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(post20k.body.extensions?.meta?.request_id).toBe(post20k.headers.get('x-request-id'));
+    // A GET of a query (the variable unused by the subquery or not) is refused the same way.
+    const get = await fetch(
+      `${dev.url}?query=${encodeURIComponent('{ jobs { id } }')}&variables=${encodeURIComponent(
+        JSON.stringify({ p: nested(100) }),
+      )}`,
+      { headers: { ...bearer(await token()), 'apollo-require-preflight': 'true' } },
+    );
+    expect(get.status).toBe(400);
+    expect(((await get.json()) as { errors: { message: string }[] }).errors[0]?.message).toBe(
+      'variables nested too deeply',
+    );
+    expect(fx.requests()).toEqual([]);
+  });
+
+  it('64 levels in all (the variables object is the first) reach the subgraph; 65 do not', async () => {
+    const ok = await post(dev.url, { query: ENQUEUE, variables: { p: nested(63) } }, bearer(await token()));
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.data).toEqual({ enqueueJob: { id: '99' } });
+    fx.reset();
+    const deep = await post(dev.url, { query: ENQUEUE, variables: { p: nested(64) } }, bearer(await token()));
+    expect(deep.status).toBe(400);
+    expect(fx.requests()).toEqual([]);
+  });
+});
+
+describe('GET query strings Apollo would refuse without meta', () => {
+  const get = (search: string, headers: Record<string, string> = {}) =>
+    fetch(`${dev.url}?query=${encodeURIComponent('{ jobs { id } }')}&${search}`, {
+      headers: { 'apollo-require-preflight': 'true', 'x-request-id': 'req-get-1', ...headers },
+    });
+
+  it.each([
+    ['variables that are not JSON', 'variables=[1'],
+    ['variables that are a JSON array', `variables=${encodeURIComponent('[1]')}`],
+    ['variables that are a JSON string', `variables=${encodeURIComponent('"x"')}`],
+    ['extensions that are not JSON', 'extensions={'],
+    ['extensions that are null', 'extensions=null'],
+    ['a repeated operationName', 'operationName=A&operationName=B'],
+    ['a repeated variables', 'variables={}&variables={}'],
+  ])('%s → 400 BAD_REQUEST with the request id and meta', async (_n, search) => {
+    const res = await get(search, bearer(await token()));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      errors: { extensions: Record<string, unknown> }[];
+      extensions?: { meta?: { request_id: string } };
+    };
+    expect(body.errors[0]?.extensions).toEqual({ code: 'BAD_REQUEST', requestId: 'req-get-1' });
+    expect(body.extensions?.meta?.request_id).toBe('req-get-1');
+    expect(fx.requests()).toEqual([]);
+  });
+
+  it('a GET with a Content-Type other than JSON → 415 with meta; well-formed variables are served', async () => {
+    const typed = await get('variables={}', { ...bearer(await token()), 'content-type': 'text/plain' });
+    expect(typed.status).toBe(415);
+    expect(((await typed.json()) as { extensions?: { meta?: unknown } }).extensions?.meta).toBeTruthy();
+    const ok = await get(`variables=${encodeURIComponent('{"unused":1}')}&extensions={}`, bearer(await token()));
+    expect(ok.status).toBe(200);
+  });
+});
+
 describe('GraphQL-over-HTTP statuses', () => {
   it('parse and validation errors → 400; bad variables → 400 BAD_USER_INPUT; all with meta', async () => {
     const parseError = await post(dev.url, { query: '{ jobs { id }' }, bearer(await token()));
@@ -154,8 +236,17 @@ describe('GraphQL-over-HTTP statuses', () => {
       headers: { ...bearer(await token()), 'apollo-require-preflight': 'true' },
     });
     expect(ok.status).toBe(200);
-    const csrf = await fetch(`${dev.url}?query=${q}`, { headers: bearer(await token()) });
+    const csrf = await fetch(`${dev.url}?query=${q}`, {
+      headers: { ...bearer(await token()), 'x-request-id': 'req-csrf' },
+    });
     expect(csrf.status).toBe(400);
+    // Refused by the router itself, so with the request id and meta like every other answer.
+    const refusal = (await csrf.json()) as {
+      errors: { extensions: Record<string, unknown> }[];
+      extensions?: { meta?: { request_id: string } };
+    };
+    expect(refusal.errors[0]?.extensions).toEqual({ code: 'BAD_REQUEST', requestId: 'req-csrf' });
+    expect(refusal.extensions?.meta?.request_id).toBe('req-csrf');
     const m = encodeURIComponent('mutation { leaseJobs(max: 1) { id } }');
     const mutation = await fetch(`${dev.url}?query=${m}`, {
       headers: { 'x-internal-api-key': INTERNAL_KEY, 'apollo-require-preflight': 'true' },

@@ -220,6 +220,38 @@ describe('requests that are refused before any subgraph is called', () => {
     expectRefused(await post(url, { query }), 401, 'UNAUTHENTICATED');
   });
 
+  it('an anonymous request repeating a public mutation under aliases → 400 BAD_REQUEST', async () => {
+    const login = (alias: string) => `${alias}: login(input: { email: "a@b.c", password: "p" }) { accessToken }`;
+    const a = await post(url, { query: `mutation { ${login('a')} ${login('b')} }` }, { 'x-request-id': 'req-alias-1' });
+    expectRefused(a, 400, 'BAD_REQUEST');
+    expect(a.body.errors?.[0]?.message).toMatch(/only one root field/);
+    expect(a.body.errors?.[0]?.extensions?.requestId).toBe('req-alias-1');
+    expect(a.body.extensions?.meta?.request_id).toBe('req-alias-1');
+  });
+
+  it('more than 20 root fields, whoever asks → 400 BAD_REQUEST', async () => {
+    const many = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `j${i}: jobs { id }`).join(' ')} }`;
+    expectRefused(await post(url, { query: many(21) }, bearer(await userToken())), 400, 'BAD_REQUEST');
+    const twenty = await post(url, { query: many(20) }, bearer(await userToken()));
+    expect(twenty.status, twenty.text).toBe(200);
+    expect(Object.keys(twenty.body.data ?? {})).toHaveLength(20);
+  });
+
+  it('an internal caller asking for an @authenticated field → 403 "A user token is required"', async () => {
+    const a = await post(url, { query: '{ me { id } }' }, { 'x-internal-api-key': INTERNAL_KEY });
+    expectRefused(a, 403, 'FORBIDDEN');
+    expect(a.body.errors?.[0]?.message).toBe('A user token is required');
+  });
+
+  it('a subscription (the supergraph has no Subscription type) → 400 GRAPHQL_VALIDATION_FAILED, not 500', async () => {
+    for (const query of ['subscription { jobs { id } }', 'subscription S { __typename }']) {
+      const a = await post(url, { query }, { ...bearer(await userToken()), 'x-request-id': 'req-sub-op' });
+      expectRefused(a, 400, 'GRAPHQL_VALIDATION_FAILED');
+      expect(a.body.errors?.[0]?.extensions?.requestId).toBe('req-sub-op');
+      expect(a.body.extensions?.meta?.request_id).toBe('req-sub-op');
+    }
+  });
+
   it('internal access is disabled, not opened, when no INTERNAL_API_KEY is configured', async () => {
     const noKey = await startRouter({ INTERNAL_API_KEY: '' });
     try {

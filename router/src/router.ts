@@ -14,13 +14,21 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler } from 'express';
 import type { JWTVerifyGetKey } from 'jose';
 import { createClaimsSigner } from '@eventzr/lib/claims';
-import type { RouterEnv } from '@eventzr/lib/config';
+import { applyGatewayTelemetrySwitch, type RouterEnv } from '@eventzr/lib/config';
 import { jsonBody, listen, type Listening } from '@eventzr/lib/http';
 import { createLogger, type Logger } from '@eventzr/lib/logger';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
 import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
-import { checkGraphQLBody, cors, finalErrorHandler, requireJson, routerErrorSender, sendRouterError } from './http.ts';
+import {
+  checkGraphQLBody,
+  checkGraphQLQueryString,
+  cors,
+  finalErrorHandler,
+  requireJson,
+  routerErrorSender,
+  sendRouterError,
+} from './http.ts';
 import { formatRouterError, layerOneAuthorization, responseFinishing } from './plugins.ts';
 import { readinessCheck, type Readiness } from './readiness.ts';
 import { SubgraphDataSource } from './subgraph-source.ts';
@@ -83,6 +91,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     developmentAuth: config.DEVELOPMENT_AUTH_ENABLED,
   });
 
+  applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.gatewaySdl,
     buildService: ({ name, url }) =>
@@ -168,13 +177,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   );
   app.get(
     '/graphql',
-    (req, res, next) => {
-      // The Sandbox page (development) is the one GET without an operation.
-      const wantsPage = introspection && req.accepts(['application/json', 'text/html']) === 'text/html';
-      if (typeof req.query.query !== 'string' && !wantsPage)
-        return sendRouterError(res, 400, 'BAD_REQUEST', 'GET /graphql takes the operation in ?query=');
-      next();
-    },
+    // The Sandbox page (development) is the one GET without an operation.
+    checkGraphQLQueryString(introspection),
     authenticate,
     (req, _res, next) => {
       // GET carries the operation in the query string (Apollo reads it there); the integration wants a body property.

@@ -147,7 +147,8 @@ describe('layer-1 requirements of an operation', () => {
       requiredPermissions: ['internal'],
     });
     expect(refusal(await req('{ jobs { id } }'), internal)?.extensions?.code).toBe('FORBIDDEN');
-    // @authenticated: an internal caller counts as authenticated (layer 2 decides what it may do).
-    expect(refusal(await req('{ me { id } }'), internal)).toBeUndefined();
+    // @authenticated means a user: an internal caller holds scopes, not a user token (as the
+    // shield's isAuthenticated says at layer 2), so it is refused here, before any subgraph.
+    expect(refusal(await req('{ me { id } }'), internal)?.extensions).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

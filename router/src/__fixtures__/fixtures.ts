@@ -66,6 +66,8 @@ type User @key(fields: "id") { id: ID! email: String! tenantId: ID! }
 `;
 
 export const JOBS_SDL = `${FED}
+"""Any JSON value."""
+scalar JSON
 type Query {
   jobs: [Job!]! @requiresScopes(scopes: [["jobs:read"]])
   failing(code: String!): Job @requiresScopes(scopes: [["jobs:read"]])
@@ -73,7 +75,7 @@ type Query {
 }
 type Mutation {
   leaseJobs(max: Int!): [Job!]! @requiresScopes(scopes: [["internal"]])
-  enqueueJob(type: String!): Job! @requiresScopes(scopes: [["jobs:create"]])
+  enqueueJob(type: String!, payload: JSON): Job! @requiresScopes(scopes: [["jobs:create"]])
 }
 type Job @key(fields: "id") {
   id: ID!
@@ -145,6 +147,7 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
     name: 'jobs',
     typeDefs: parse(JOBS_SDL),
     resolvers: {
+      JSON: JSONScalar,
       Query: {
         jobs: (_p: unknown, _a: unknown, ctx: Ctx) => {
           seen('jobs', ctx);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -78,6 +80,33 @@ describe('token verifier', () => {
       failure: 'unavailable',
     });
   });
+
+  it.each([
+    ['a 502', 502, 'application/json', '{"message":"bad gateway"}'],
+    ['an HTML page with 200', 200, 'text/html', '<html><body>Maintenance</body></html>'],
+  ])(
+    'a JWKS endpoint answering %s is an outage (unavailable → 503), not a bad token',
+    async (_n, status, type, body) => {
+      const server = http.createServer((_req, res) => {
+        res.statusCode = status;
+        res.setHeader('content-type', type);
+        res.end(body);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+        const v = createTokenVerifier({
+          issuers: trustedIssuers(await routerConfig({ JWT_ISSUER: ISSUER, AUTH_JWKS_URL: url })),
+          clockToleranceSeconds: 0,
+          cacheMax: 10,
+        });
+        await expect(v.verify(await mint(userClaims(), { key }))).rejects.toMatchObject({ failure: 'unavailable' });
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    },
+  );
 
   it("defaults the JWKS to the auth subgraph's origin", async () => {
     const config = await routerConfig({ AUTH_SUBGRAPH_URL: 'http://auth.internal:4001/graphql' });

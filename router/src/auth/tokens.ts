@@ -120,6 +120,10 @@ function failureOf(err: unknown): TokenError {
   if (err instanceof joseErrors.JWTExpired) return new TokenError('expired', 'token expired');
   if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid)
     return new TokenError('unavailable', `key set unavailable: ${err.code}`);
+  // jose throws its plain JOSEError only from the remote key set fetch (a non-200 answer, or a
+  // body that is not JSON); every verdict on a token is a subclass with its own code.
+  if (err instanceof joseErrors.JOSEError && err.code === joseErrors.JOSEError.code)
+    return new TokenError('unavailable', `key set unavailable: ${err.message}`);
   if (err instanceof joseErrors.JOSEError) return new TokenError('invalid', err.code);
   // Not a JOSE error: the key set fetch itself failed (connection refused, DNS...).
   return new TokenError('unavailable', `key set unavailable: ${(err as Error).message}`);
