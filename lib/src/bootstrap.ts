@@ -2,7 +2,7 @@
 // clean shutdown on SIGINT/SIGTERM. Each subgraph's main.ts is one call to this.
 import { readConfig, subgraphEnvSchema, type SubgraphEnv } from './config.ts';
 import { openDatabase, type Database } from './db.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { createSubgraphServer, type SubgraphDefinition } from './server.ts';
 
 export interface SubgraphMain<L> {
@@ -11,6 +11,11 @@ export interface SubgraphMain<L> {
   defaultPort: number;
   /** Development seed (skipped when NODE_ENV=production or SEED_DEV_DATA=false). */
   seed?(database: Database): Promise<void>;
+  /**
+   * Work the process runs besides serving (e.g. a periodic sweep), started once the server
+   * listens. Returns its stop function, awaited on shutdown before the database closes.
+   */
+  background?(database: Database, log: Logger): () => Promise<void> | void;
 }
 
 export async function startSubgraph<L>(name: string, main: SubgraphMain<L>): Promise<void> {
@@ -42,6 +47,7 @@ export async function startSubgraph<L>(name: string, main: SubgraphMain<L>): Pro
   });
   const listening = await server.listen(env.PORT || main.defaultPort, env.HOST);
   log.info({ url: listening.url, database: database.kind }, `${name} subgraph listening`);
+  const stopBackground = main.background?.(database, log);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -50,6 +56,7 @@ export async function startSubgraph<L>(name: string, main: SubgraphMain<L>): Pro
     log.info({ signal }, 'shutting down');
     await listening.close();
     await server.stop();
+    await stopBackground?.();
     await database.close();
     process.exit(0);
   };

@@ -19,6 +19,7 @@ import {
   codesOf,
   dataOf,
   enqueue,
+  expireLeases,
   jobById,
   lease,
   startJobs,
@@ -43,6 +44,23 @@ async function failOnce(type: string, jobId: string, error = 'boom'): Promise<st
   const res = await sg.exec(WORKER, FAIL_JOB, { jobId, workerId, error });
   return dataOf<{ failJob: { job: { status: string } } }>(res).failJob.job.status;
 }
+
+/** `levels` objects nested in one another around a number. */
+function nested(levels: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < levels; i++) v = { a: v };
+  return v;
+}
+
+/** JSON values the database cannot store (or would choke on): each must be BAD_USER_INPUT. */
+const UNSTORABLE_JSON: [string, unknown][] = [
+  ['a string holding U+0000', { s: 'a\u0000b' }],
+  ['a key holding U+0000', { ['k\u0000']: 1 }],
+  ['a lone high surrogate', { s: 'x\ud800' }],
+  ['a lone low surrogate in an array', ['\udc00y']],
+  ['a lone surrogate in a key', { ['\udbff']: true }],
+  ['nesting deeper than 32 levels', nested(33)],
+];
 
 async function deadLettered(caller: ReturnType<typeof tenantFixture>['user']): Promise<string> {
   const type = uniqueType();
@@ -104,6 +122,13 @@ describe('EnqueueJob', () => {
     ['maxAttempts 26', { maxAttempts: 26 }],
     ['runAt more than a year ahead', { runAt: new Date(Date.now() + 400 * 24 * 3600_000).toISOString() }],
     ['a payload over 64 KiB', { payload: { blob: 'x'.repeat(64 * 1024) } }],
+    ...UNSTORABLE_JSON.map(([name, payload]): [string, Record<string, unknown>] => [
+      `a payload with ${name}`,
+      { payload },
+    ]),
+    // Postgres has no year 0 and no year 10000.
+    ['runAt in year 0000', { runAt: '0000-06-01T00:00:00Z' }],
+    ['runAt that is year 0 in UTC', { runAt: '0001-01-01T00:30:00+01:00' }],
   ])('refuses %s with BAD_USER_INPUT', async (_name, input) => {
     const t = tenantFixture();
     const res = await sg.exec(t.user, ENQUEUE_JOB, { input: { type: 'email.send', payload: {}, ...input } });
@@ -111,6 +136,13 @@ describe('EnqueueJob', () => {
     expect(res.body.errors?.[0]?.message).not.toMatch(/sql|postgres|select|insert/i);
     const list = await sg.exec(t.user, `{ jobs { totalCount } }`);
     expect(dataOf(list)).toEqual({ jobs: { totalCount: 0 } });
+  });
+
+  it('accepts a payload nested 32 levels deep and well-formed surrogate pairs', async () => {
+    const t = tenantFixture();
+    const payload = { deep: nested(31), emoji: '😀 ok', ['🔑']: ['é\u0001'] };
+    const job = await enqueue(sg, t.user, { payload });
+    expect((await jobById(sg, t.user, job.id))?.payload).toEqual(payload);
   });
 
   it('refuses a malformed runAt and a missing type as GraphQL input errors', async () => {
@@ -246,6 +278,22 @@ describe('UpdateJob', () => {
     await lease(sg, { workerId: uniqueWorker(), types: [type] });
     expect(codesOf(await sg.exec(t.user, UPDATE_JOB, { input: { id: job.id, priority: 2 } }))).toEqual(['CONFLICT']);
   });
+
+  it.each([
+    ...UNSTORABLE_JSON.map(([name, payload]): [string, Record<string, unknown>] => [
+      `a payload with ${name}`,
+      { payload },
+    ]),
+    ['runAt in year 0000', { runAt: '0000-06-01T00:00:00Z' }],
+  ])('refuses %s with BAD_USER_INPUT and changes nothing', async (_name, patch) => {
+    const t = tenantFixture();
+    const job = await enqueue(sg, t.user, { payload: { v: 1 } });
+    const res = await sg.exec(t.user, UPDATE_JOB, { input: { id: job.id, ...patch } });
+    expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
+    expect(await jobById(sg, t.user, job.id)).toMatchObject({ payload: { v: 1 }, status: 'QUEUED' });
+    const events = await sg.database.run({ tenantId: t.tenantId }, (tx) => eventsOf(tx, job.id));
+    expect(events.map((e) => e.kind)).toEqual(['enqueued']);
+  });
 });
 
 describe('CancelJob', () => {
@@ -285,6 +333,26 @@ describe('CancelJob', () => {
     dataOf(await sg.exec(t.user, CANCEL_JOB, { id: q.id }));
     expect(codesOf(await sg.exec(t.user, CANCEL_JOB, { id: q.id }))).toEqual(['CONFLICT']);
     expect((await jobById(sg, t.user, running.id))?.status).toBe('RUNNING');
+  });
+
+  it('cancels a RUNNING job whose lease has expired; its old worker can no longer complete it', async () => {
+    const t = tenantFixture();
+    const type = uniqueType();
+    const job = await enqueue(sg, t.user, { type });
+    const workerId = uniqueWorker();
+    await lease(sg, { workerId, types: [type] });
+    await expireLeases(sg, [job.id]);
+    expect(dataOf(await sg.exec(t.user, CANCEL_JOB, { id: job.id }))).toEqual({
+      cancelJob: { job: { id: job.id, status: 'CANCELLED' } },
+    });
+    expect(await jobById(sg, t.user, job.id)).toMatchObject({ status: 'CANCELLED', leaseExpiresAt: null });
+    const late = await sg.exec(
+      WORKER,
+      `mutation ($id: ID!, $w: ID!) { completeJob(input: { jobId: $id, workerId: $w }) { job { id } } }`,
+      { id: job.id, w: workerId },
+    );
+    expect(codesOf(late)).toEqual(['CONFLICT']);
+    expect(await lease(sg, { workerId, types: [type] })).toEqual([]);
   });
 });
 
@@ -378,6 +446,9 @@ describe('the dead-letter queue', () => {
     const queued = await enqueue(sg, t.user);
     expect(codesOf(await sg.exec(t.user, PURGE, { ids: [d1, queued.id] }))).toEqual(['CONFLICT']);
     expect(codesOf(await sg.exec(t.user, PURGE, {}))).toEqual(['BAD_USER_INPUT']);
+    // Outside Postgres's years 1..9999 once in UTC.
+    for (const before of ['0000-01-01T00:00:00Z', '9999-12-31T23:00:00-05:00'])
+      expect(codesOf(await sg.exec(t.admin, PURGE, { before })), before).toEqual(['BAD_USER_INPUT']);
     expect(codesOf(await sg.exec(t.admin, PURGE, { ids: [d1], before: new Date().toISOString() }))).toEqual([
       'BAD_USER_INPUT',
     ]);

@@ -3,6 +3,7 @@
 import type { TestSubgraph } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertJobsIfAbsent } from './repositories/jobs.ts';
+import { jobCursors } from './resolvers/shared.ts';
 import {
   DEAD_LETTER_JOBS,
   JOBS,
@@ -144,6 +145,18 @@ describe('argument and cursor errors', () => {
         await sg.exec(t.admin, `query ($a: String) { workers(first: 1, after: $a) { totalCount } }`, { a: jobsCursor }),
       ),
     ).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('refuses a well-formed cursor whose createdAt Postgres cannot represent with BAD_USER_INPUT', async () => {
+    for (const list of ['jobs', 'deadLetterJobs'] as const) {
+      // Made exactly as this subgraph makes cursors, for this tenant: only the timestamp is off.
+      const cursor = jobCursors(list, t.tenantId).encode({ createdAt: '0000-01-01T00:00:00.000Z', id: ids[0]! });
+      const res = await sg.exec(t.user, `query ($a: String) { ${list}(first: 1, after: $a) { totalCount } }`, {
+        a: cursor,
+      });
+      expect(res.status, list).toBeLessThan(500);
+      expect(codesOf(res), list).toEqual(['BAD_USER_INPUT']);
+    }
   });
 
   it('refuses a cursor issued to another tenant with BAD_USER_INPUT', async () => {

@@ -10,6 +10,8 @@ export const MAX_RESULT_BYTES = 64 * 1024;
 export const MAX_ERROR_LENGTH = 4000;
 export const MAX_RUN_AT_AHEAD_MS = 366 * 24 * 3600 * 1000;
 export const MAX_IDS_PER_CALL = 100;
+/** Arrays and objects nested deeper than this are refused (Postgres's JSON parser recurses). */
+export const MAX_JSON_DEPTH = 32;
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID_RE.test(v);
@@ -36,16 +38,55 @@ export const leaseSeconds = z
   .min(5, 'must be between 5 and 3600')
   .max(3600, 'must be between 5 and 3600');
 
-const runAt = z.date().refine((d) => d.getTime() <= Date.now() + MAX_RUN_AT_AHEAD_MS, 'must be at most a year ahead');
+// Postgres has neither year 0 nor year 10000, and a Date is sent as its UTC ISO string: a date
+// outside years 1..9999 in UTC would fail the cast in SQL, so it is refused here.
+const storableYear = (d: Date): boolean => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
+const STORABLE_YEAR_MESSAGE = 'must fall within the years 0001 to 9999 (UTC)';
+const dateTime = z.date().refine(storableYear, STORABLE_YEAR_MESSAGE);
+/** An ISO timestamp string (a cursor's) that Postgres can read back. */
+export const storableIsoDateTime = z.iso.datetime().refine((s) => storableYear(new Date(s)), STORABLE_YEAR_MESSAGE);
+
+const runAt = dateTime.refine((d) => d.getTime() <= Date.now() + MAX_RUN_AT_AHEAD_MS, 'must be at most a year ahead');
 const jobIds = z
   .array(jobId)
   .min(1, 'must hold at least one id')
   .max(MAX_IDS_PER_CALL, `must hold at most ${MAX_IDS_PER_CALL} ids`)
   .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))]);
 
-/** JSON of at most `maxBytes`, checked after GraphQL has parsed it. */
+// Text Postgres refuses: U+0000 (in text and in jsonb) and a UTF-16 surrogate without its other
+// half (jsonb rejects the \ud800 escape JSON.stringify writes for it). Without the u flag the
+// pattern sees code units, so it finds the halves.
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_TEXT_MESSAGE = 'must not contain U+0000 or unpaired UTF-16 surrogates';
+const storableText = (s: string): boolean => !s.includes('\u0000') && !UNPAIRED_SURROGATE.test(s);
+
+/**
+ * Walks a parsed JSON value: every string and key storable, nesting at most MAX_JSON_DEPTH. The
+ * depth is checked on the way down, so the walk itself never recurses further than that.
+ */
+function assertStorableJson(value: unknown, field: string, depth = 0): void {
+  if (typeof value === 'string') {
+    if (!storableText(value)) throw badUserInput(`\`${field}\` ${UNSTORABLE_TEXT_MESSAGE}`, { field });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= MAX_JSON_DEPTH)
+    throw badUserInput(`\`${field}\` nests deeper than ${MAX_JSON_DEPTH} levels`, { field, maxDepth: MAX_JSON_DEPTH });
+  if (Array.isArray(value)) {
+    for (const item of value) assertStorableJson(item, field, depth + 1);
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (!storableText(key)) throw badUserInput(`\`${field}\` ${UNSTORABLE_TEXT_MESSAGE} (in a key)`, { field });
+    assertStorableJson(item, field, depth + 1);
+  }
+}
+
+/** JSON of at most `maxBytes` that jsonb can store, checked after GraphQL has parsed it. */
 const jsonWithin = (maxBytes: number, field: string) =>
   z.unknown().transform((v) => {
+    // Before the size check: that one stringifies, which a very deep value must not reach.
+    assertStorableJson(v, field);
     assertJsonSize(v, maxBytes, field);
     return v;
   });
@@ -81,10 +122,7 @@ export const replayInput = z.object({ ids: jobIds });
 export const purgeInput = z
   .object({
     ids: jobIds.nullish().transform((v) => v ?? undefined),
-    finishedBefore: z
-      .date()
-      .nullish()
-      .transform((v) => v ?? undefined),
+    finishedBefore: dateTime.nullish().transform((v) => v ?? undefined),
   })
   .refine((v) => (v.ids === undefined) !== (v.finishedBefore === undefined), {
     message: 'Pass either ids or finishedBefore',
@@ -128,13 +166,20 @@ export const completeInput = z.object({
     .transform((v) => v ?? null),
 });
 
+/** The first `n` code units of `s`, one fewer if the cut would leave half a surrogate pair. */
+function truncateAt(s: string, n: number): string {
+  const code = s.charCodeAt(n - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+}
+
 export const failInput = z.object({
   jobId,
   workerId,
   error: z
     .string()
     .min(1, 'must not be empty')
-    .transform((e) => (e.length > MAX_ERROR_LENGTH ? `${e.slice(0, MAX_ERROR_LENGTH - 1)}…` : e)),
+    .refine(storableText, UNSTORABLE_TEXT_MESSAGE)
+    .transform((e) => (e.length > MAX_ERROR_LENGTH ? `${truncateAt(e, MAX_ERROR_LENGTH - 1)}…` : e)),
   retryable: z
     .boolean()
     .nullish()

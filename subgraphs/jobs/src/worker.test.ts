@@ -198,6 +198,21 @@ describe('completeJob', () => {
     expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
     expect((await jobById(sg, t.user, job.id))?.status).toBe('RUNNING');
   });
+
+  it('refuses a result the database cannot store with BAD_USER_INPUT, and the lease stays', async () => {
+    const type = uniqueType();
+    const job = await enqueue(sg, t.user, { type });
+    const workerId = uniqueWorker();
+    await lease(sg, { workerId, types: [type] });
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 33; i++) deep = [deep];
+    for (const result of [{ s: 'a\u0000b' }, { ['\u0000']: 1 }, { s: '\ud800' }, ['\udfff'], deep]) {
+      const res = await sg.exec(WORKER, COMPLETE_JOB, { jobId: job.id, workerId, result });
+      expect(codesOf(res), JSON.stringify(result).slice(0, 40)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(await jobById(sg, t.user, job.id)).toMatchObject({ status: 'RUNNING', result: null, workerId });
+    expect(await kindsOf(t.tenantId, job.id)).toEqual(['enqueued', 'leased']);
+  });
 });
 
 describe('failJob', () => {
@@ -252,6 +267,30 @@ describe('failJob', () => {
     expect(codesOf(await sg.exec(WORKER, FAIL_JOB, { jobId: job.id, workerId, error: '' }))).toEqual([
       'BAD_USER_INPUT',
     ]);
+  });
+
+  it('refuses an error holding U+0000 or a lone surrogate with BAD_USER_INPUT, and the lease stays', async () => {
+    const type = uniqueType();
+    const job = await enqueue(sg, t.user, { type });
+    const workerId = uniqueWorker();
+    await lease(sg, { workerId, types: [type] });
+    for (const error of ['bad\u0000byte', 'half \ud83d pair', '\ude00']) {
+      const res = await sg.exec(WORKER, FAIL_JOB, { jobId: job.id, workerId, error });
+      expect(codesOf(res), JSON.stringify(error)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(await jobById(sg, t.user, job.id)).toMatchObject({ status: 'RUNNING', lastError: null });
+    expect(await kindsOf(t.tenantId, job.id)).toEqual(['enqueued', 'leased']);
+  });
+
+  it('truncates a long error without splitting a surrogate pair', async () => {
+    const type = uniqueType();
+    const job = await enqueue(sg, t.user, { type });
+    const workerId = uniqueWorker();
+    await lease(sg, { workerId, types: [type] });
+    // The cut falls between the two halves of the emoji.
+    const error = `${'e'.repeat(3998)}😀${'x'.repeat(100)}`;
+    dataOf(await sg.exec(WORKER, FAIL_JOB, { jobId: job.id, workerId, error }));
+    expect((await jobById(sg, t.user, job.id))?.lastError).toBe(`${'e'.repeat(3998)}…`);
   });
 });
 

@@ -109,8 +109,11 @@ export type Job = {
   attempts: Scalars['Int']['output'];
   /** When the job was enqueued. */
   createdAt: Scalars['DateTime']['output'];
-  /** The user who enqueued the job. */
-  createdBy: User;
+  /**
+   * The user who enqueued the job; null when the auth service no longer knows them (a deleted user,
+   * or a creator from another identity provider), so one such job cannot take a whole list down.
+   */
+  createdBy?: Maybe<User>;
   /** When the job reached SUCCEEDED, CANCELLED or DEAD_LETTERED (cleared when it is queued again). */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The job's id. */
@@ -247,7 +250,7 @@ export type LeaseJobsPayload = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Cancels a QUEUED or FAILED job (its creator or an administrator). */
+  /** Cancels a QUEUED or FAILED job, or a RUNNING one whose lease has expired (its creator or an administrator). */
   cancelJob: CancelJobPayload;
   /** Worker protocol: completes a leased job (internal callers). */
   completeJob: CompleteJobPayload;
@@ -739,7 +742,7 @@ export type JobResolvers<ContextType = BaseContext, ParentType extends Resolvers
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Job']> | FederationReferenceType, FederationReferenceType, ContextType>;
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  createdBy?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

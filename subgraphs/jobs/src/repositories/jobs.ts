@@ -134,10 +134,15 @@ export async function updateQueuedJob(tx: Tx, id: string, patch: JobPatch, actor
   return row ?? null;
 }
 
+/**
+ * QUEUED or FAILED, or RUNNING with an expired lease: its worker can no longer act on it (every
+ * worker call needs a live lease), so it is as good as reclaimed, sweeper or not.
+ */
 export async function cancelJob(tx: Tx, id: string, actor: string): Promise<JobRow | null> {
   const [row] = await updateJobsRecorded(tx, {
-    set: sql`status = 'cancelled', finished_at = now()`,
-    where: sql`id = ${id}::uuid and status in ('queued', 'failed')`,
+    set: sql`status = 'cancelled', lease_expires_at = null, finished_at = now()`,
+    where: sql`id = ${id}::uuid
+               and (status in ('queued', 'failed') or (status = 'running' and lease_expires_at <= now()))`,
     kind: 'cancelled',
     actor,
   });

@@ -6,8 +6,8 @@ import type { PageRequest } from '@eventzr/lib/connection';
 import { workers, type JobRow, type JobStatus } from '../db/schema.ts';
 import { jobFromRaw, jsonb, rawRows, textArray, textList, updateJobsRecorded } from './rows.ts';
 
-/** Leases expired at most this many at a time per lease call (the rest on the next). */
-const RECLAIM_BATCH = 500;
+/** Expired leases reclaimed at most this many per statement (the rest by the next). */
+export const RECLAIM_BATCH = 500;
 /** A worker is ACTIVE while seen within its lease length plus this grace. */
 export const WORKER_GRACE_SECONDS = 30;
 /** Registry entry of a worker first seen without a lease call (e.g. after a registry reset). */

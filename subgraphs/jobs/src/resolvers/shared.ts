@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { JobStatus } from '../db/schema.ts';
 import type { JobKey } from '../repositories/jobs.ts';
 import type { WorkerKey } from '../repositories/workers.ts';
-import { UUID_RE } from '../validation.ts';
+import { storableIsoDateTime, UUID_RE } from '../validation.ts';
 
 /** GraphQL JobStatus name → stored value (also the enum's internal values). */
 export const JOB_STATUS = {
@@ -20,7 +20,8 @@ export const JOB_STATUS = {
 
 export const statusName = (s: JobStatus): string => s.toUpperCase();
 
-const jobKey = z.object({ createdAt: z.iso.datetime(), id: z.string().regex(UUID_RE) }).strict();
+// A hand-made cursor may name any timestamp: one Postgres cannot cast must fail here, not in SQL.
+const jobKey = z.object({ createdAt: storableIsoDateTime, id: z.string().regex(UUID_RE) }).strict();
 const workerKey = z.object({ id: z.string().min(1).max(128) }).strict();
 
 /** Cursors of a job list, bound to the list and to the caller's tenant. */
