@@ -2,14 +2,11 @@
 // (PGlite, or real Postgres under TEST_POSTGRES_URL), the supergraph composed from their SDL
 // files, and the router in front, each listening on a free port. Requests go over HTTP exactly
 // as a web app's or a worker's do.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseConfig, routerEnvSchema } from '../../lib/src/config.ts';
 import { DEV_PASSWORD } from '../../lib/src/dev-seed.ts';
 import { startTestSubgraph, testClaimsKeys, type TestSubgraph } from '../../lib/src/testing.ts';
 import { createRouter, type Router } from '../../router/src/router.ts';
 import { composeSupergraph } from '../../schema/compose.ts';
-import { ROOT } from '../../schema/subgraphs.ts';
 import { seedDevData } from '../../subgraphs/auth/src/seed.ts';
 import { createAuthSubgraph, migrationsFolder as authMigrations } from '../../subgraphs/auth/src/subgraph.ts';
 import { jobsDefinition, migrationsFolder as jobsMigrations } from '../../subgraphs/jobs/src/subgraph.ts';
@@ -123,19 +120,4 @@ export async function startStack(routerEnv: Record<string, string> = {}): Promis
   };
 }
 
-/** The named operations of a contract file (test/contract: a verbatim copy of the client contract), as written. */
-export function contractOperations(file: 'operations.graphql' | 'internal.graphql'): Map<string, string> {
-  const text = readFileSync(join(ROOT, 'test', 'contract', file), 'utf8');
-  const ops = new Map<string, string>();
-  // Each operation starts at a line beginning with query/mutation and runs to the next one.
-  const starts = [...text.matchAll(/^(query|mutation) (\w+)/gm)];
-  starts.forEach((m, i) => {
-    const end = starts[i + 1]?.index ?? text.length;
-    const body = text
-      .slice(m.index, end)
-      .replace(/\n#[^\n]*/g, '\n')
-      .trim();
-    ops.set(m[2]!, body);
-  });
-  return ops;
-}
+export { contractOperations } from './contract.ts';

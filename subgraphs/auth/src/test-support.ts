@@ -4,6 +4,7 @@ import type { UserCaller } from '@eventzr/lib/claims';
 import { DEV_TENANTS, DEV_USERS } from '@eventzr/lib/dev-seed';
 import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
 import { startTestSubgraph, type TestSubgraph } from '@eventzr/lib/testing';
+import { contractOperation } from '../../../test/support/contract.ts';
 import type { AuthConfig } from './config.ts';
 import { seedDevData } from './seed.ts';
 import { JWKS_PATH, createAuthSubgraph, migrationsFolder, type AuthSubgraph } from './subgraph.ts';
@@ -61,69 +62,13 @@ export function callerFor(email: DevEmail): UserCaller {
 export const TENANT_A = DEV_TENANTS[0];
 export const TENANT_B = DEV_TENANTS[1];
 
-/** The contract's auth and Me operations, exactly as written in shared/contract/operations.graphql. */
-export const CONTRACT = {
-  Login: /* GraphQL */ `
-    mutation Login($email: String!, $password: String!) {
-      login(input: { email: $email, password: $password }) {
-        accessToken
-        refreshToken
-        expiresIn
-        tokenType
-      }
-    }
-  `,
-  RefreshToken: /* GraphQL */ `
-    mutation RefreshToken($refreshToken: String!) {
-      refreshToken(input: { refreshToken: $refreshToken }) {
-        accessToken
-        refreshToken
-        expiresIn
-      }
-    }
-  `,
-  Register: /* GraphQL */ `
-    mutation Register($email: String!, $password: String!, $name: String!) {
-      register(input: { email: $email, password: $password, name: $name }) {
-        user {
-          id
-          email
-          name
-        }
-      }
-    }
-  `,
-  RequestPasswordReset: /* GraphQL */ `
-    mutation RequestPasswordReset($email: String!) {
-      requestPasswordReset(input: { email: $email }) {
-        accepted
-      }
-    }
-  `,
-  Logout: /* GraphQL */ `
-    mutation Logout($refreshToken: String!) {
-      logout(input: { refreshToken: $refreshToken }) {
-        revoked
-      }
-    }
-  `,
-  Me: /* GraphQL */ `
-    query Me {
-      me {
-        id
-        email
-        name
-        roles
-        permissions
-        tenant {
-          id
-          name
-          planTier
-        }
-      }
-    }
-  `,
-} as const;
+/** The contract's auth and Me operations, exactly as written (test/contract/operations.graphql). */
+export const CONTRACT = Object.fromEntries(
+  (['Login', 'RefreshToken', 'Register', 'RequestPasswordReset', 'Logout', 'Me'] as const).map((n) => [
+    n,
+    contractOperation(n),
+  ]),
+) as Record<'Login' | 'RefreshToken' | 'Register' | 'RequestPasswordReset' | 'Logout' | 'Me', string>;
 
 /** The first error of a response, for assertions on code and message. */
 export function firstError(res: {

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { InternalCaller, UserCaller } from '@eventzr/lib/claims';
 import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '@eventzr/lib/testing';
+import { contractOperation } from '../../../test/support/contract.ts';
 import { jobsDefinition, migrationsFolder } from './subgraph.ts';
 
 export function userCaller(opts: {
@@ -103,7 +104,7 @@ export async function makeDue(sg: TestSubgraph, jobIds: string[]): Promise<void>
 }
 
 // ---------------------------------------------------------------- the contract, verbatim
-// ../shared/contract/operations.graphql and internal.graphql (the jobs operations). EnqueueJob and
+// test/contract/operations.graphql and internal.graphql (the jobs operations). EnqueueJob and
 // Jobs also select `createdBy { email }`, which the router fetches from the auth subgraph: what
 // it sends here is the same operation with `createdBy { __typename id }` (subgraphOperation).
 
@@ -111,197 +112,36 @@ export async function makeDue(sg: TestSubgraph, jobIds: string[]): Promise<void>
 export const subgraphOperation = (op: string): string =>
   op.replace(/createdBy \{\s*id\s*email\s*\}/g, 'createdBy { __typename id }');
 
-export const CONTRACT_ENQUEUE_JOB = `mutation EnqueueJob($input: EnqueueJobInput!) {
-  enqueueJob(input: $input) {
-    job {
-      id
-      type
-      status
-      priority
-      payload
-      attempts
-      createdAt
-      createdBy {
-        id
-        email
-      }
-    }
-  }
-}`;
+export const CONTRACT_ENQUEUE_JOB = contractOperation('EnqueueJob');
 
-export const CONTRACT_JOBS = `query Jobs($first: Int, $after: String, $filter: JobFilter) {
-  jobs(first: $first, after: $after, filter: $filter) {
-    totalCount
-    edges {
-      cursor
-      node {
-        id
-        type
-        status
-        priority
-        attempts
-        createdAt
-        createdBy {
-          id
-          email
-        }
-      }
-    }
-    pageInfo {
-      hasNextPage
-      hasPreviousPage
-      startCursor
-      endCursor
-    }
-  }
-}`;
+export const CONTRACT_JOBS = contractOperation('Jobs');
 
 export const ENQUEUE_JOB = subgraphOperation(CONTRACT_ENQUEUE_JOB);
 export const JOBS = subgraphOperation(CONTRACT_JOBS);
 
-export const JOBS_BACKWARD = `query JobsBackward($last: Int, $before: String) {
-  jobs(last: $last, before: $before) {
-    edges {
-      cursor
-      node {
-        id
-      }
-    }
-    pageInfo {
-      hasPreviousPage
-      startCursor
-    }
-  }
-}`;
+export const JOBS_BACKWARD = contractOperation('JobsBackward');
 
-export const JOB = `query Job($id: ID!) {
-  job(id: $id) {
-    id
-    type
-    status
-    priority
-    payload
-    attempts
-    maxAttempts
-    lastError
-    createdAt
-    updatedAt
-  }
-}`;
+export const JOB = contractOperation('Job');
 
-export const UPDATE_JOB = `mutation UpdateJob($input: UpdateJobInput!) {
-  updateJob(input: $input) {
-    job {
-      id
-      priority
-      payload
-    }
-  }
-}`;
+export const UPDATE_JOB = contractOperation('UpdateJob');
 
-export const CANCEL_JOB = `mutation CancelJob($id: ID!) {
-  cancelJob(input: { id: $id }) {
-    job {
-      id
-      status
-    }
-  }
-}`;
+export const CANCEL_JOB = contractOperation('CancelJob');
 
-export const RETRY_JOB = `mutation RetryJob($id: ID!) {
-  retryJob(input: { id: $id }) {
-    job {
-      id
-      status
-      attempts
-    }
-  }
-}`;
+export const RETRY_JOB = contractOperation('RetryJob');
 
-export const DEAD_LETTER_JOBS = `query DeadLetterJobs($first: Int, $after: String) {
-  deadLetterJobs(first: $first, after: $after) {
-    edges {
-      node {
-        id
-        type
-        lastError
-        attempts
-      }
-    }
-    pageInfo {
-      hasNextPage
-      endCursor
-    }
-  }
-}`;
+export const DEAD_LETTER_JOBS = contractOperation('DeadLetterJobs');
 
-export const JOB_METRICS = `query JobMetrics {
-  jobMetrics {
-    queued
-    running
-    succeeded
-    failed
-    cancelled
-    deadLettered
-  }
-  jobQuota {
-    limit
-    used
-    remaining
-  }
-}`;
+export const JOB_METRICS = contractOperation('JobMetrics');
 
-export const WORKERS = `query Workers {
-  workers(first: 50) {
-    edges {
-      node {
-        id
-        status
-        lastHeartbeatAt
-      }
-    }
-  }
-}`;
+export const WORKERS = contractOperation('Workers');
 
-export const LEASE_JOBS = `mutation LeaseJobs($workerId: ID!, $types: [String!]!, $max: Int!, $leaseSeconds: Int!) {
-  leaseJobs(input: { workerId: $workerId, types: $types, max: $max, leaseSeconds: $leaseSeconds }) {
-    jobs {
-      id
-      type
-      payload
-      attempts
-      leaseExpiresAt
-    }
-  }
-}`;
+export const LEASE_JOBS = contractOperation('LeaseJobs');
 
-export const HEARTBEAT_JOB = `mutation HeartbeatJob($jobId: ID!, $workerId: ID!, $leaseSeconds: Int!) {
-  heartbeatJob(input: { jobId: $jobId, workerId: $workerId, leaseSeconds: $leaseSeconds }) {
-    job {
-      id
-      leaseExpiresAt
-    }
-  }
-}`;
+export const HEARTBEAT_JOB = contractOperation('HeartbeatJob');
 
-export const COMPLETE_JOB = `mutation CompleteJob($jobId: ID!, $workerId: ID!, $result: JSON) {
-  completeJob(input: { jobId: $jobId, workerId: $workerId, result: $result }) {
-    job {
-      id
-      status
-    }
-  }
-}`;
+export const COMPLETE_JOB = contractOperation('CompleteJob');
 
-export const FAIL_JOB = `mutation FailJob($jobId: ID!, $workerId: ID!, $error: String!) {
-  failJob(input: { jobId: $jobId, workerId: $workerId, error: $error }) {
-    job {
-      id
-      status
-      attempts
-    }
-  }
-}`;
+export const FAIL_JOB = contractOperation('FailJob');
 
 export type LeasedJob = { id: string; type: string; payload: unknown; attempts: number; leaseExpiresAt: string };
 
