@@ -1,5 +1,6 @@
 // Development identities, shared by the auth subgraph's seed and the router's development auth
 // mode. Never loaded when NODE_ENV=production.
+import { userCallerFromClaims, type UserCaller } from './claims.ts';
 export const DEV_PASSWORD = 'Password123!';
 
 export const DEV_TENANTS = [
@@ -47,3 +48,22 @@ export const DEV_USERS = [
 
 /** Who an anonymous request acts as under DEVELOPMENT_AUTH_ENABLED: the seed's developer. */
 export const DEV_AUTH_USER = DEV_USERS[1];
+
+export type DevUser = (typeof DEV_USERS)[number];
+
+/** The caller a valid access token of this seed user stands for (what the router derives from it). */
+export function devUserCaller(user: DevUser, issuer: string): UserCaller {
+  const tenant = DEV_TENANTS.find((t) => t.id === user.tenantId);
+  return userCallerFromClaims(
+    {
+      sub: user.id,
+      tenantId: user.tenantId,
+      email: user.email,
+      name: user.name,
+      roles: [...user.roles],
+      permissions: [],
+      planTier: tenant?.planTier ?? 'free',
+    },
+    issuer,
+  );
+}

@@ -2,8 +2,8 @@
 // GraphQL; a failure here is answered at once (401/403/503) and no subgraph is ever called.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ANONYMOUS, userCallerFromClaims, type Caller, type InternalCaller } from '@eventzr/lib/claims';
-import { DEV_AUTH_USER, DEV_TENANTS } from '@eventzr/lib/dev-seed';
+import { ANONYMOUS, type Caller, type InternalCaller } from '@eventzr/lib/claims';
+import { DEV_AUTH_USER, devUserCaller } from '@eventzr/lib/dev-seed';
 import { TokenError, type TokenVerifier } from './tokens.ts';
 
 export const INTERNAL_KEY_HEADERS = ['x-internal-api-key', 'x-api-key'] as const;
@@ -23,19 +23,7 @@ export function internalKeyCheck(configured: string | undefined): (presented: st
 
 /** The identity an anonymous request takes under DEVELOPMENT_AUTH_ENABLED (never in production). */
 export function developmentCaller(): Caller {
-  const tenant = DEV_TENANTS.find((t) => t.id === DEV_AUTH_USER.tenantId);
-  return userCallerFromClaims(
-    {
-      sub: DEV_AUTH_USER.id,
-      tenantId: DEV_AUTH_USER.tenantId,
-      email: DEV_AUTH_USER.email,
-      name: DEV_AUTH_USER.name,
-      roles: [...DEV_AUTH_USER.roles],
-      permissions: [],
-      planTier: tenant?.planTier ?? 'free',
-    },
-    'development-auth',
-  );
+  return devUserCaller(DEV_AUTH_USER, 'development-auth');
 }
 
 export interface Authenticator {

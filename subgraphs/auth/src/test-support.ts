@@ -1,8 +1,7 @@
 // Test helpers shared by the auth subgraph's suites: a started subgraph on a fresh, seeded
 // database and callers for the seed's users.
 import type { UserCaller } from '@eventzr/lib/claims';
-import { DEV_TENANTS, DEV_USERS } from '@eventzr/lib/dev-seed';
-import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
+import { DEV_TENANTS, DEV_USERS, devUserCaller } from '@eventzr/lib/dev-seed';
 import { startTestSubgraph, type TestSubgraph } from '@eventzr/lib/testing';
 import { contractOperation } from '../../../test/support/contract.ts';
 import type { AuthConfig } from './config.ts';
@@ -44,19 +43,7 @@ export function devUser(email: DevEmail) {
 
 /** The caller the router would derive from a valid access token of this seed user. */
 export function callerFor(email: DevEmail): UserCaller {
-  const u = devUser(email);
-  const tenant = DEV_TENANTS.find((t) => t.id === u.tenantId)!;
-  return {
-    kind: 'user',
-    userId: u.id,
-    tenantId: u.tenantId,
-    email: u.email,
-    name: u.name,
-    roles: normalizeRoles(u.roles),
-    permissions: effectivePermissions(u.roles),
-    planTier: tenant.planTier,
-    issuer: TEST_CONFIG.issuer,
-  };
+  return devUserCaller(devUser(email), TEST_CONFIG.issuer);
 }
 
 export const TENANT_A = DEV_TENANTS[0];

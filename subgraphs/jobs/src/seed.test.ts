@@ -1,7 +1,6 @@
 // The development seed: every development tenant gets jobs in every status, visible to its own
 // users only, and a second run changes nothing.
-import { DEV_TENANTS, DEV_USERS } from '@eventzr/lib/dev-seed';
-import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
+import { DEV_TENANTS, DEV_USERS, devUserCaller } from '@eventzr/lib/dev-seed';
 import type { UserCaller } from '@eventzr/lib/claims';
 import { startTestSubgraph, type TestSubgraph } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,17 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => sg?.close());
 
-const devCaller = (u: (typeof DEV_USERS)[number]): UserCaller => ({
-  kind: 'user',
-  userId: u.id,
-  tenantId: u.tenantId,
-  email: u.email,
-  name: u.name,
-  roles: normalizeRoles(u.roles),
-  permissions: effectivePermissions(u.roles),
-  planTier: DEV_TENANTS.find((t) => t.id === u.tenantId)!.planTier,
-  issuer: 'dev',
-});
+const devCaller = (u: (typeof DEV_USERS)[number]): UserCaller => devUserCaller(u, 'dev');
 
 it('gives each development tenant jobs in every status, its own only; a second run inserts nothing', async () => {
   await seedJobs(sg.database);
