@@ -1,53 +1,188 @@
-// `npm run schema:compose`: composes every subgraph's SDL into schema/supergraph.graphql, the
-// file the router serves (committed; the router never introspects subgraphs at start).
-// `--check` composes without writing and fails when the committed file is stale.
+// `npm run schema:compose`: composes every subgraph listed in schema/supergraph.yaml with
+// @apollo/composition and writes what is committed next to it:
+//  - schema/supergraph.graphql, what the router serves (it never introspects subgraphs at start);
+//  - schema/api.graphql, the public API schema clients see and registered operations validate
+//    against;
+//  - schema/access.json, every subgraph's shield rule per field (see access.ts).
+// Errors and hints are printed with their code, subgraph and file:line:column.
+// `--check` composes without writing and fails when a committed file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
-import { readSubgraphSdl, SUBGRAPHS, SUPERGRAPH_PATH } from './subgraphs.ts';
+import { getLocation, parse, printSchema, Source, type ASTNode, type GraphQLError } from 'graphql';
+import { sortKeys, subgraphAccess, type AccessManifest } from './access.ts';
+import {
+  ACCESS_PATH,
+  API_SCHEMA_PATH,
+  ROOT,
+  SUBGRAPHS,
+  SUPERGRAPH_PATH,
+  readSubgraphSdl,
+  type SubgraphSource,
+} from './subgraphs.ts';
 
-export function composeSupergraph(): { supergraphSdl?: string; errors: string[]; hints: string[] } {
-  const result = composeServices(
-    SUBGRAPHS.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(readSubgraphSdl(s.schemaPath)) })),
-  );
-  const hints = (result.hints ?? []).map((h) => `${h.definition.code}: ${h.message}`);
+export interface SubgraphInput {
+  name: string;
+  url: string;
+  sdl: string;
+  /** Shown in locations, e.g. subgraphs/jobs/schema.graphql. */
+  file: string;
+}
+
+export interface Location {
+  subgraph?: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface Diagnostic {
+  code: string;
+  message: string;
+  locations: Location[];
+}
+
+export interface Composition {
+  /** Absent when composition failed. */
+  supergraphSdl?: string;
+  apiSdl?: string;
+  errors: Diagnostic[];
+  hints: Diagnostic[];
+}
+
+function locationsOf(nodes: readonly ASTNode[] | ASTNode | undefined, files: Map<string, string>): Location[] {
+  const list: readonly ASTNode[] = nodes === undefined ? [] : Array.isArray(nodes) ? nodes : [nodes as ASTNode];
+  const out: Location[] = [];
+  for (const n of list) {
+    // Point at the name (a definition's location starts at its description).
+    const loc = ('name' in n && n.name?.loc) || n.loc;
+    if (!loc) continue;
+    const { line, column } = getLocation(loc.source, loc.start);
+    const subgraph = files.get(loc.source.name);
+    out.push({ ...(subgraph ? { subgraph } : {}), file: loc.source.name, line, column });
+  }
+  return out;
+}
+
+/** Parses one subgraph's SDL; a syntax error becomes a diagnostic with its location. */
+function parseSubgraph(s: SubgraphInput) {
+  try {
+    return { doc: parse(new Source(s.sdl, s.file)) };
+  } catch (err) {
+    const e = err as GraphQLError;
+    const [loc] = e.locations ?? [];
+    return {
+      error: {
+        code: 'GRAPHQL_PARSE_FAILED',
+        message: `[${s.name}] ${e.message}`,
+        locations: loc ? [{ subgraph: s.name, file: s.file, line: loc.line, column: loc.column }] : [],
+      } satisfies Diagnostic,
+    };
+  }
+}
+
+export function composeSubgraphs(subgraphs: readonly SubgraphInput[]): Composition {
+  const files = new Map(subgraphs.map((s) => [s.file, s.name]));
+  const parsed = subgraphs.map((s) => ({ s, ...parseSubgraph(s) }));
+  const parseErrors = parsed.flatMap((p) => (p.error ? [p.error] : []));
+  if (parseErrors.length > 0) return { errors: parseErrors, hints: [] };
+
+  const result = composeServices(parsed.map(({ s, doc }) => ({ name: s.name, url: s.url, typeDefs: doc! })));
+  const hints = (result.hints ?? []).map((h) => ({
+    code: h.definition.code,
+    message: h.message,
+    locations: locationsOf(h.nodes, files),
+  }));
   if (result.errors) {
-    const errors = result.errors.map((e) => {
-      const where = (e.nodes ?? [])
-        .map((n) => (n.loc ? `${n.loc.source.name}:${n.loc.startToken.line}` : undefined))
-        .filter(Boolean)
-        .join(', ');
-      return `${e.message}${where ? ` (${where})` : ''}`;
-    });
+    const errors = result.errors.map((e) => ({
+      code: String(e.extensions?.code ?? 'COMPOSITION_ERROR'),
+      message: e.message,
+      locations: locationsOf(e.nodes ?? undefined, files),
+    }));
     return { errors, hints };
   }
-  return { supergraphSdl: result.supergraphSdl, errors: [], hints };
+  const apiSdl = printSchema(result.schema.toAPISchema().toGraphQLJSSchema()) + '\n';
+  return { supergraphSdl: result.supergraphSdl, apiSdl, errors: [], hints };
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.locations.map((l) => `${l.file}:${l.line}:${l.column}`).join(', ');
+  return `${d.code}: ${d.message}${where ? `\n    at ${where}` : ''}`;
+}
+
+/** The repository's subgraphs, as listed in schema/supergraph.yaml. */
+export function repositorySubgraphs(list: readonly SubgraphSource[] = SUBGRAPHS): SubgraphInput[] {
+  return list.map((s) => ({ name: s.name, url: s.url, sdl: readSubgraphSdl(s.schemaPath), file: s.schemaPath }));
+}
+
+/** Every repository subgraph's shield rules (imports each one's src/permissions.ts). */
+export async function repositoryAccess(list: readonly SubgraphSource[] = SUBGRAPHS): Promise<AccessManifest> {
+  const out: AccessManifest = {};
+  for (const s of list) {
+    const mod = (await import(`${ROOT}/${s.permissionsPath}`)) as {
+      permissions?: Record<string, Record<string, unknown>>;
+    };
+    if (!mod.permissions) throw new Error(`${s.permissionsPath} does not export \`permissions\``);
+    out[s.name] = subgraphAccess(readSubgraphSdl(s.schemaPath), mod.permissions);
+  }
+  return sortKeys(out);
+}
+
+export const printAccess = (m: AccessManifest) => JSON.stringify(m, null, 2) + '\n';
+
+/** The repository's supergraph (kept for the router tests and the e2e stack). */
+export function composeSupergraph(): { supergraphSdl?: string; errors: string[]; hints: string[] } {
+  const c = composeSubgraphs(repositorySubgraphs());
+  return {
+    supergraphSdl: c.supergraphSdl,
+    errors: c.errors.map(formatDiagnostic),
+    hints: c.hints.map(formatDiagnostic),
+  };
+}
+
+/** The committed files `schema:compose` writes, with what a fresh composition would write. */
+export async function composedFiles(): Promise<{ composition: Composition; files: { path: string; fresh: string }[] }> {
+  const composition = composeSubgraphs(repositorySubgraphs());
+  if (!composition.supergraphSdl || !composition.apiSdl) return { composition, files: [] };
+  return {
+    composition,
+    files: [
+      { path: SUPERGRAPH_PATH, fresh: composition.supergraphSdl },
+      { path: API_SCHEMA_PATH, fresh: composition.apiSdl },
+      { path: ACCESS_PATH, fresh: printAccess(await repositoryAccess()) },
+    ],
+  };
+}
+
+export function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const check = process.argv.includes('--check');
-  const { supergraphSdl, errors, hints } = composeSupergraph();
-  for (const h of hints) console.warn(`hint: ${h}`);
-  if (!supergraphSdl) {
-    for (const e of errors) console.error(`error: ${e}`);
-    console.error(`composition failed with ${errors.length} error(s)`);
+  const { composition, files } = await composedFiles();
+  for (const h of composition.hints) console.warn(`hint: ${formatDiagnostic(h)}`);
+  if (composition.errors.length > 0) {
+    for (const e of composition.errors) console.error(`error: ${formatDiagnostic(e)}`);
+    console.error(`composition failed with ${composition.errors.length} error(s)`);
     process.exit(1);
   }
+  const stale = files.filter((f) => readIfExists(f.path) !== f.fresh).map((f) => relative(ROOT, f.path));
   if (check) {
-    let committed = '';
-    try {
-      committed = readFileSync(SUPERGRAPH_PATH, 'utf8');
-    } catch {
-      /* missing counts as stale */
-    }
-    if (committed !== supergraphSdl) {
-      console.error('schema/supergraph.graphql is stale: run `npm run schema:compose` and commit it');
+    if (stale.length > 0) {
+      console.error(`stale: ${stale.join(', ')}: run \`npm run schema:compose\` and commit the result`);
       process.exit(1);
     }
-    console.log('schema/supergraph.graphql is up to date');
+    console.log('schema/supergraph.graphql, api.graphql and access.json are up to date');
   } else {
-    writeFileSync(SUPERGRAPH_PATH, supergraphSdl);
-    console.log(`wrote ${SUPERGRAPH_PATH} (${SUBGRAPHS.map((s) => s.name).join(', ')})`);
+    for (const f of files) writeFileSync(f.path, f.fresh);
+    console.log(
+      `composed ${SUBGRAPHS.map((s) => s.name).join(', ')}: wrote ${files.map((f) => relative(ROOT, f.path)).join(', ')}`,
+    );
   }
 }

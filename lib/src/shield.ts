@@ -17,8 +17,11 @@ export interface ShieldContext {
   caller: Caller;
 }
 
+// Every rule has a fixed name: shield caches results by name, and the schema check compares a
+// field's rule between versions by it (schema/access.ts).
+
 /** Refuses anonymous and internal callers: a verified user token is required. */
-export const isAuthenticated = rule({ cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
+export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
   ctx.caller.kind === 'user'
     ? true
     : ctx.caller.kind === 'internal'
@@ -27,12 +30,12 @@ export const isAuthenticated = rule({ cache: 'contextual' })((_p, _a, ctx: Shiel
 );
 
 /** The platform's own workers and schedulers (internal API key); any user token is refused. */
-export const isInternal = rule({ cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
+export const isInternal = rule('isInternal', { cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
   ctx.caller.kind === 'internal' ? true : forbidden('Internal callers only'),
 );
 
 /** A verified user or an internal caller (e.g. the gateway resolving entities for a worker). */
-export const isUserOrInternal = rule({ cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
+export const isUserOrInternal = rule('isUserOrInternal', { cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
   ctx.caller.kind === 'anonymous' ? unauthenticated() : true,
 );
 

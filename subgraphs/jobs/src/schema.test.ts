@@ -67,7 +67,19 @@ describe('the jobs SDL', () => {
     expect(jobsSdl).toContain('\nscalar DateTime\n');
     expect(jobsSdl).toContain('\nscalar JSON\n');
     expect(jobsSdl).toContain(
-      '\ntype PageInfo @shareable {\n  hasNextPage: Boolean!\n  hasPreviousPage: Boolean!\n  startCursor: String\n  endCursor: String\n}\n',
+      [
+        '"Where a page is in its list (Relay cursor connections)."',
+        'type PageInfo @shareable {',
+        '  "True when the list has items after this page (forward pagination)."',
+        '  hasNextPage: Boolean!',
+        '  "True when the list has items before this page (backward pagination)."',
+        '  hasPreviousPage: Boolean!',
+        '  "Cursor of the first item of the page; null when the page is empty."',
+        '  startCursor: String',
+        '  "Cursor of the last item of the page; null when the page is empty."',
+        '  endCursor: String',
+        '}',
+      ].join('\n'),
     );
   });
 
