@@ -33,11 +33,18 @@ import {
 import type { Logger } from './logger.ts';
 import { applyShield, type ShieldRule } from './shield.ts';
 
+/**
+ * A subgraph's resolver map, which each subgraph types with its generated `Resolvers` (codegen.ts).
+ * Apollo's GraphQLResolverMap cannot be the declared type: it types `__resolveReference` as a field
+ * resolver (source, args, context, info), and the real one takes (reference, context, info).
+ */
+export type SubgraphResolvers = { readonly [typeName: string]: object };
+
 export interface SubgraphDefinition<L> {
   /** The subgraph's name: the audience its claims tokens are addressed to. */
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<Context<L>>;
+  resolvers: SubgraphResolvers;
   /** The graphql-shield tree (applied with fallbackRule deny). */
   permissions: Record<string, Record<string, ShieldRule>>;
   /** Builds the request's DataLoaders: a fresh set per request, never shared. */

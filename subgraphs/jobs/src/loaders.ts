@@ -1,21 +1,23 @@
 // Per-request DataLoaders: one SQL statement per batch, however many jobs a request touches
 // (permission rules, entity references and resolvers share them).
 import type DataLoader from 'dataloader';
-import type { BaseContext, Context } from '@eventzr/lib/context';
+import type { BaseContext } from '@eventzr/lib/context';
 import { keyedLoader } from '@eventzr/lib/loaders';
+import type { JobsContext } from './context.ts';
 import type { JobRow } from './db/schema.ts';
 import { findJobsByIds } from './repositories/jobs.ts';
 import { readQuota, type QuotaState } from './repositories/quotas.ts';
-import { isUuid } from './validation.ts';
+import { findWorkersByIds, type WorkerView } from './repositories/workers.ts';
+import { isUuid, workerId } from './validation.ts';
 
 export interface JobsLoaders {
   /** Jobs of the caller's tenant by (lower-case) id; null when absent or another tenant's. */
   jobById: DataLoader<string, JobRow | null>;
   /** The caller's own tenant's quota; null for any other tenant id. */
   jobQuota: DataLoader<string, QuotaState | null>;
+  /** Registry entries by worker id (platform data, readable in any user's scope); null when unknown. */
+  workerById: DataLoader<string, WorkerView | null>;
 }
-
-export type JobsContext = Context<JobsLoaders>;
 
 export function createLoaders(ctx: BaseContext): JobsLoaders {
   const user = ctx.caller.kind === 'user' ? ctx.caller : null;
@@ -38,6 +40,15 @@ export function createLoaders(ctx: BaseContext): JobsLoaders {
       },
       (q) => q.tenantId,
     ),
+    workerById: keyedLoader<string, WorkerView>(
+      async (ids) => {
+        // An id the registry could never hold (e.g. with NUL, which Postgres text refuses) is absent.
+        const valid = ids.filter((id) => workerId.safeParse(id).success);
+        if (!user || valid.length === 0) return [];
+        return ctx.database.run({ tenantId: user.tenantId }, (tx) => findWorkersByIds(tx, valid));
+      },
+      (w) => w.id,
+    ),
   };
 }
 
@@ -45,6 +56,12 @@ export function createLoaders(ctx: BaseContext): JobsLoaders {
 export function loadJob(ctx: JobsContext, id: unknown): Promise<JobRow | null> {
   if (!isUuid(id)) return Promise.resolve(null);
   return ctx.loaders.jobById.load(id.toLowerCase());
+}
+
+/** Loads a registry entry by worker id (the caller's access is the resolver's to check). */
+export function loadWorker(ctx: JobsContext, id: unknown): Promise<WorkerView | null> {
+  if (typeof id !== 'string') return Promise.resolve(null);
+  return ctx.loaders.workerById.load(id);
 }
 
 /** Replaces a job in the request's cache after a change, so later reads see the new state. */

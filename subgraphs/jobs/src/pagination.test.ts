@@ -10,8 +10,11 @@ import {
   JOBS_BACKWARD,
   codesOf,
   dataOf,
+  lease,
   startJobs,
   tenantFixture,
+  uniqueType,
+  uniqueWorker,
   type ConnectionShape,
 } from './test-support.ts';
 
@@ -208,5 +211,20 @@ describe('cost', () => {
       return sg.database.stats.statements - before;
     };
     expect(await measure(100)).toBe(await measure(5));
+  });
+
+  it('resolves many Worker references in one statement', async () => {
+    const workerIds = Array.from({ length: 30 }, () => uniqueWorker());
+    for (const workerId of workerIds) await lease(sg, { workerId, types: [uniqueType()], max: 1 });
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { id status } } }`;
+    const measure = async (n: number) => {
+      const before = sg.database.stats.statements;
+      const res = dataOf<{ _entities: ({ id: string } | null)[] }>(
+        await sg.exec(t.admin, q, { r: workerIds.slice(0, n).map((id) => ({ __typename: 'Worker', id })) }),
+      );
+      expect(res._entities.map((e) => e?.id)).toEqual(workerIds.slice(0, n));
+      return sg.database.stats.statements - before;
+    };
+    expect(await measure(30)).toBe(await measure(3));
   });
 });

@@ -260,6 +260,34 @@ describe('permission rules', () => {
     expect(await refusedWith(nobody, q, { r })).toEqual(['FORBIDDEN']);
   });
 
+  it('_entities: a Worker reference needs jobs:admin (what `workers` needs); an internal caller gets null', async () => {
+    const workerId = uniqueWorker();
+    await lease(sg, { workerId, types: [uniqueType()], max: 1 });
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { id status firstSeenAt } } }`;
+    const r = [{ __typename: 'Worker', id: workerId }];
+    const seen = dataOf<{ _entities: [{ id: string; status: string; firstSeenAt: string }] }>(
+      await sg.exec(t.admin, q, { r }),
+    );
+    expect(seen._entities).toEqual([{ id: workerId, status: 'ACTIVE', firstSeenAt: expect.any(String) }]);
+    // Platform data, not tenant data: another tenant's administrator sees the same entry.
+    const elsewhere = tenantFixture();
+    expect(dataOf(await sg.exec(elsewhere.admin, q, { r }))).toEqual(seen);
+    for (const caller of [t.viewer, t.user, nobody]) {
+      const res = await sg.exec(caller, q, { r });
+      expect(codesOf(res)).toEqual(['FORBIDDEN']);
+      expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['jobs:admin']);
+    }
+    expect(dataOf(await sg.exec(WORKER, q, { r }))).toEqual({ _entities: [null] });
+    expect(await refusedWith(ANON, q, { r })).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('_entities: an unknown or impossible Worker id resolves to null, never an error', async () => {
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { id } } }`;
+    const ids = [uniqueWorker(), 'bad\u0000id', 'x'.repeat(500), ''];
+    const res = dataOf(await sg.exec(t.admin, q, { r: ids.map((id) => ({ __typename: 'Worker', id })) }));
+    expect(res).toEqual({ _entities: ids.map(() => null) });
+  });
+
   it('Tenant.jobQuota (jobs:read): allowed to a viewer, refused without the permission', async () => {
     const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id jobQuota { limit } } } }`;
     const r = [{ __typename: 'Tenant', id: t.tenantId }];

@@ -4,7 +4,8 @@ import { Permission } from '@eventzr/lib/permissions';
 import { federationRules, hasPermission, isInternal, ownerOrAdmin, and, type ShieldRule } from '@eventzr/lib/shield';
 import { forbidden } from '@eventzr/lib/errors';
 import { rule } from 'graphql-shield';
-import { loadJob, type JobsContext } from './loaders.ts';
+import type { JobsContext } from './context.ts';
+import { loadJob } from './loaders.ts';
 
 const P = Permission;
 

@@ -2,9 +2,7 @@
 // server factory (main.ts, tests) and the benchmarks build from.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import type { Context } from '@eventzr/lib/context';
 import type { SubgraphDefinition } from '@eventzr/lib/server';
 import { createLoaders, type JobsLoaders } from './loaders.ts';
 import { permissions } from './permissions.ts';
@@ -26,7 +24,7 @@ export const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.
 export const jobsDefinition: SubgraphDefinition<JobsLoaders> = {
   name: JOBS_SUBGRAPH_NAME,
   typeDefs: jobsTypeDefs,
-  resolvers: resolvers as unknown as GraphQLResolverMap<Context<JobsLoaders>>,
+  resolvers,
   permissions,
   createLoaders,
 };

@@ -1,7 +1,12 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { BaseContext } from '@eventzr/lib/context';
+import type { UserWithTenant } from '../repositories/users.ts';
+import type { TenantRow, PlanTier as PlanTierValue } from '../db/schema.ts';
+import type { Session } from '../sessions.ts';
+import type { Role as RoleValue } from '@eventzr/lib/permissions';
+import type { AuthContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -10,7 +15,8 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  DateTime: { input: Date | string; output: Date | string; }
+  /** An instant in time, as an ISO-8601 string in UTC (e.g. `2026-01-31T12:00:00.000Z`). */
+  DateTime: { input: Date; output: Date | string; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 
@@ -95,13 +101,13 @@ export type MutationRequestPasswordResetArgs = {
 /** Subscription plans. */
 export type PlanTier =
   /** Enterprise plan. */
-  | 'ENTERPRISE'
+  | 'enterprise'
   /** Free plan (self-registered tenants). */
-  | 'FREE'
+  | 'free'
   /** Professional plan. */
-  | 'PROFESSIONAL'
+  | 'professional'
   /** Starter plan. */
-  | 'STARTER';
+  | 'starter';
 
 /**
  * Who is calling. Sign-in, token refresh, registration and password-reset requests are public
@@ -169,13 +175,13 @@ export type RequestPasswordResetPayload = {
 /** Roles, lowest first; each has every permission of the roles below it. */
 export type Role =
   /** Manages the tenant: users, workers, overrides. */
-  | 'ADMIN'
+  | 'admin'
   /** Creates and manages shared resources (also called manager). */
-  | 'ORGANIZER'
+  | 'organizer'
   /** Everyday use (also called member). */
-  | 'USER'
+  | 'user'
   /** Reads. */
-  | 'VIEWER';
+  | 'viewer';
 
 /** A customer organisation: the unit all data is isolated by. */
 export type Tenant = {
@@ -209,8 +215,7 @@ export type User = {
   tenant: Tenant;
 };
 
-export type WithIndex<TObject> = TObject & Record<string, any>;
-export type ResolversObject<TObject> = WithIndex<TObject>;
+
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
@@ -289,55 +294,55 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 ) => TResult | Promise<TResult>;
 
 /** Mapping of federation types */
-export type FederationTypes = ResolversObject<{
+export type FederationTypes = {
   Tenant: Tenant;
   User: User;
-}>;
+};
 
 /** Mapping of federation reference types */
-export type FederationReferenceTypes = ResolversObject<{
+export type FederationReferenceTypes = {
   Tenant:
     ( { __typename: 'Tenant' }
     & GraphQLRecursivePick<FederationTypes['Tenant'], {"id":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
-}>;
+};
 
 
 
 /** Mapping between all available schema types and the resolvers types */
-export type ResolversTypes = ResolversObject<{
+export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   LoginInput: LoginInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  LoginPayload: ResolverTypeWrapper<LoginPayload>;
+  LoginPayload: ResolverTypeWrapper<Session>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LogoutInput: LogoutInput;
   LogoutPayload: ResolverTypeWrapper<LogoutPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  PlanTier: PlanTier;
+  PlanTier: ResolverTypeWrapper<PlanTierValue>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefreshTokenInput: RefreshTokenInput;
-  RefreshTokenPayload: ResolverTypeWrapper<RefreshTokenPayload>;
+  RefreshTokenPayload: ResolverTypeWrapper<Session>;
   RegisterInput: RegisterInput;
-  RegisterPayload: ResolverTypeWrapper<RegisterPayload>;
+  RegisterPayload: ResolverTypeWrapper<Omit<RegisterPayload, 'user'> & { user: ResolversTypes['User'] }>;
   RequestPasswordResetInput: RequestPasswordResetInput;
   RequestPasswordResetPayload: ResolverTypeWrapper<RequestPasswordResetPayload>;
-  Role: Role;
-  Tenant: ResolverTypeWrapper<Tenant>;
-  User: ResolverTypeWrapper<User>;
-}>;
+  Role: ResolverTypeWrapper<RoleValue>;
+  Tenant: ResolverTypeWrapper<TenantRow>;
+  User: ResolverTypeWrapper<UserWithTenant>;
+};
 
 /** Mapping between all available schema types and the resolvers parents */
-export type ResolversParentTypes = ResolversObject<{
+export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   LoginInput: LoginInput;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
-  LoginPayload: LoginPayload;
+  LoginPayload: Session;
   Int: Scalars['Int']['output'];
   LogoutInput: LogoutInput;
   LogoutPayload: LogoutPayload;
@@ -345,66 +350,70 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
   RefreshTokenInput: RefreshTokenInput;
-  RefreshTokenPayload: RefreshTokenPayload;
+  RefreshTokenPayload: Session;
   RegisterInput: RegisterInput;
-  RegisterPayload: RegisterPayload;
+  RegisterPayload: Omit<RegisterPayload, 'user'> & { user: ResolversParentTypes['User'] };
   RequestPasswordResetInput: RequestPasswordResetInput;
   RequestPasswordResetPayload: RequestPasswordResetPayload;
-  Tenant: Tenant | FederationReferenceTypes['Tenant'];
-  User: User | FederationReferenceTypes['User'];
-}>;
+  Tenant: TenantRow;
+  User: UserWithTenant;
+};
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
-export type LoginPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['LoginPayload'] = ResolversParentTypes['LoginPayload']> = ResolversObject<{
+export type LoginPayloadResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['LoginPayload'] = ResolversParentTypes['LoginPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-}>;
+};
 
-export type LogoutPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['LogoutPayload'] = ResolversParentTypes['LogoutPayload']> = ResolversObject<{
+export type LogoutPayloadResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['LogoutPayload'] = ResolversParentTypes['LogoutPayload']> = {
   revoked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-}>;
+};
 
-export type MutationResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+export type MutationResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   login?: Resolver<ResolversTypes['LoginPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['LogoutPayload'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'input'>>;
   refreshToken?: Resolver<ResolversTypes['RefreshTokenPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'input'>>;
   register?: Resolver<ResolversTypes['RegisterPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   requestPasswordReset?: Resolver<ResolversTypes['RequestPasswordResetPayload'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'input'>>;
-}>;
+};
 
-export type QueryResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+export type PlanTierResolvers = { ENTERPRISE: 'enterprise', FREE: 'free', PROFESSIONAL: 'professional', STARTER: 'starter' };
+
+export type QueryResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
-}>;
+};
 
-export type RefreshTokenPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['RefreshTokenPayload'] = ResolversParentTypes['RefreshTokenPayload']> = ResolversObject<{
+export type RefreshTokenPayloadResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['RefreshTokenPayload'] = ResolversParentTypes['RefreshTokenPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-}>;
+};
 
-export type RegisterPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['RegisterPayload'] = ResolversParentTypes['RegisterPayload']> = ResolversObject<{
+export type RegisterPayloadResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['RegisterPayload'] = ResolversParentTypes['RegisterPayload']> = {
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
-}>;
+};
 
-export type RequestPasswordResetPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['RequestPasswordResetPayload'] = ResolversParentTypes['RequestPasswordResetPayload']> = ResolversObject<{
+export type RequestPasswordResetPayloadResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['RequestPasswordResetPayload'] = ResolversParentTypes['RequestPasswordResetPayload']> = {
   accepted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-}>;
+};
 
-export type TenantResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = ResolversObject<{
+export type RoleResolvers = { ADMIN: 'admin', ORGANIZER: 'organizer', USER: 'user', VIEWER: 'viewer' };
+
+export type TenantResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Tenant']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   planTier?: Resolver<ResolversTypes['PlanTier'], ParentType, ContextType>;
-}>;
+};
 
-export type UserResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
+export type UserResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -413,18 +422,20 @@ export type UserResolvers<ContextType = BaseContext, ParentType extends Resolver
   permissions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
-}>;
+};
 
-export type Resolvers<ContextType = BaseContext> = ResolversObject<{
+export type Resolvers<ContextType = AuthContext> = {
   DateTime?: GraphQLScalarType;
   LoginPayload?: LoginPayloadResolvers<ContextType>;
   LogoutPayload?: LogoutPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PlanTier?: PlanTierResolvers;
   Query?: QueryResolvers<ContextType>;
   RefreshTokenPayload?: RefreshTokenPayloadResolvers<ContextType>;
   RegisterPayload?: RegisterPayloadResolvers<ContextType>;
   RequestPasswordResetPayload?: RequestPasswordResetPayloadResolvers<ContextType>;
+  Role?: RoleResolvers;
   Tenant?: TenantResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
-}>;
+};
 

@@ -7,6 +7,9 @@ export interface Account {
   tenant: TenantRow;
 }
 
+/** A user row, sometimes with its tenant already at hand (registration): a User resolver's parent. */
+export type UserWithTenant = UserRow & { tenant?: TenantRow };
+
 /**
  * Every account holding `email` (already lowercased) with its tenant. Runs before a tenant is
  * known: the transaction must carry app.login_email = `email`, the only rows RLS then admits.

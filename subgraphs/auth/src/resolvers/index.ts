@@ -1,12 +1,11 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { Context } from '@eventzr/lib/context';
+// The auth subgraph's resolver map, typed by the generated resolver types (npm run codegen).
 import { DateTime } from '@eventzr/lib/scalars';
-import type { AuthLoaders } from '../loaders.ts';
+import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { AuthDeps } from '../sessions.ts';
 import { authMutations } from './auth.ts';
 import { PlanTier, Role, Tenant, User, userQueries } from './users.ts';
 
-export function createResolvers(deps: AuthDeps): GraphQLResolverMap<Context<AuthLoaders>> {
+export function createResolvers(deps: AuthDeps): Resolvers {
   return {
     DateTime,
     Query: userQueries,
@@ -15,5 +14,5 @@ export function createResolvers(deps: AuthDeps): GraphQLResolverMap<Context<Auth
     Tenant,
     Role,
     PlanTier,
-  } as GraphQLResolverMap<Context<AuthLoaders>>;
+  };
 }

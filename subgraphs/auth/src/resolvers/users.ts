@@ -1,17 +1,18 @@
 // Query.me and the User / Tenant entities, resolved through the request's DataLoaders.
-import type { Context } from '@eventzr/lib/context';
 import { requireUser } from '@eventzr/lib/context';
 import { unauthenticated } from '@eventzr/lib/errors';
 import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
-import type { TenantRow, UserRow } from '../db/schema.ts';
-import { referenceId, type AuthLoaders } from '../loaders.ts';
+import type {
+  PlanTierResolvers,
+  QueryResolvers,
+  RoleResolvers,
+  TenantResolvers,
+  UserResolvers,
+} from '../generated/resolvers-types.ts';
+import { referenceId } from '../loaders.ts';
 
-type Ctx = Context<AuthLoaders>;
-/** A user row, sometimes with its tenant already at hand (registration). */
-type UserParent = UserRow & { tenant?: TenantRow };
-
-export const userQueries = {
-  me: async (_: unknown, _args: unknown, ctx: Ctx): Promise<UserRow> => {
+export const userQueries: QueryResolvers = {
+  me: async (_, _args, ctx) => {
     const caller = requireUser(ctx);
     const user = await ctx.loaders.user.load(caller.userId);
     // A valid token for an account deleted since it was issued.
@@ -20,17 +21,27 @@ export const userQueries = {
   },
 };
 
-export const User = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.user.load(referenceId(ref.id)),
-  roles: (u: UserParent) => normalizeRoles(u.roles),
-  permissions: (u: UserParent) => effectivePermissions(u.roles),
-  tenant: (u: UserParent, _args: unknown, ctx: Ctx) => u.tenant ?? ctx.loaders.tenant.load(u.tenantId),
+export const User: UserResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.user.load(referenceId(ref.id)),
+  roles: (u) => normalizeRoles(u.roles),
+  permissions: (u) => effectivePermissions(u.roles),
+  tenant: async (u, _args, ctx) => {
+    const tenant = u.tenant ?? (await ctx.loaders.tenant.load(u.tenantId));
+    // Unreachable: RLS shows a user only in their own tenant's scope, where that tenant is visible.
+    if (!tenant) throw new Error(`Tenant ${u.tenantId} of user ${u.id} is not visible`);
+    return tenant;
+  },
 };
 
-export const Tenant = {
-  __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.tenant.load(referenceId(ref.id)),
+export const Tenant: TenantResolvers = {
+  __resolveReference: (ref, ctx) => ctx.loaders.tenant.load(referenceId(ref.id)),
 };
 
 /** GraphQL enum values (UPPER_CASE) ↔ the lowercase names stored and put in tokens. */
-export const Role = { VIEWER: 'viewer', USER: 'user', ORGANIZER: 'organizer', ADMIN: 'admin' };
-export const PlanTier = { FREE: 'free', STARTER: 'starter', PROFESSIONAL: 'professional', ENTERPRISE: 'enterprise' };
+export const Role: RoleResolvers = { VIEWER: 'viewer', USER: 'user', ORGANIZER: 'organizer', ADMIN: 'admin' };
+export const PlanTier: PlanTierResolvers = {
+  FREE: 'free',
+  STARTER: 'starter',
+  PROFESSIONAL: 'professional',
+  ENTERPRISE: 'enterprise',
+};

@@ -1,7 +1,12 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { BaseContext } from '@eventzr/lib/context';
+import type { JobRow, JobStatus as JobStatusValue } from '../db/schema.ts';
+import type { Connection, Edge } from '@eventzr/lib/connection';
+import type { QuotaState, TenantKey } from '../repositories/quotas.ts';
+import type { WorkerView } from '../repositories/workers.ts';
+import type { JobsContext } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -10,7 +15,9 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  DateTime: { input: Date | string; output: Date | string; }
+  /** An instant in time, as an ISO-8601 string in UTC (e.g. `2026-01-31T12:00:00.000Z`). */
+  DateTime: { input: Date; output: Date | string; }
+  /** Any JSON value. */
   JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
@@ -217,17 +224,17 @@ export type JobQuota = {
 /** Where a job is in its life. */
 export type JobStatus =
   /** Cancelled by a user before it ran. */
-  | 'CANCELLED'
+  | 'cancelled'
   /** Failed maxAttempts times (or its lease expired on the last attempt); waits for a replay or a purge. */
-  | 'DEAD_LETTERED'
+  | 'dead_lettered'
   /** The last attempt failed; the job is leased again after runAt (its backoff). */
-  | 'FAILED'
+  | 'failed'
   /** Waiting to be leased by a worker (at or after runAt). */
-  | 'QUEUED'
+  | 'queued'
   /** Leased by a worker until leaseExpiresAt. */
-  | 'RUNNING'
+  | 'running'
   /** Completed by a worker; see result. */
-  | 'SUCCEEDED';
+  | 'succeeded';
 
 /** What a worker asks the queue for. */
 export type LeaseJobsInput = {
@@ -329,11 +336,16 @@ export type MutationUpdateJobArgs = {
   input: UpdateJobInput;
 };
 
+/** Where a page is in its list (Relay cursor connections). */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** Cursor of the last item of the page; null when the page is empty. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when the list has items after this page (forward pagination). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** True when the list has items before this page (backward pagination). */
   hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first item of the page; null when the page is empty. */
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
@@ -519,8 +531,7 @@ export type WorkerStatus =
   /** Not seen for longer than its lease length: stopped or unreachable. */
   | 'OFFLINE';
 
-export type WithIndex<TObject> = TObject & Record<string, any>;
-export type ResolversObject<TObject> = WithIndex<TObject>;
+
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
@@ -599,146 +610,150 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 ) => TResult | Promise<TResult>;
 
 /** Mapping of federation types */
-export type FederationTypes = ResolversObject<{
+export type FederationTypes = {
   Job: Job;
   Tenant: Tenant;
-}>;
+  Worker: Worker;
+};
 
 /** Mapping of federation reference types */
-export type FederationReferenceTypes = ResolversObject<{
+export type FederationReferenceTypes = {
   Job:
     ( { __typename: 'Job' }
     & GraphQLRecursivePick<FederationTypes['Job'], {"id":true}> );
   Tenant:
     ( { __typename: 'Tenant' }
     & GraphQLRecursivePick<FederationTypes['Tenant'], {"id":true}> );
-}>;
+  Worker:
+    ( { __typename: 'Worker' }
+    & GraphQLRecursivePick<FederationTypes['Worker'], {"id":true}> );
+};
 
 
 
 /** Mapping between all available schema types and the resolvers types */
-export type ResolversTypes = ResolversObject<{
+export type ResolversTypes = {
   CancelJobInput: CancelJobInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  CancelJobPayload: ResolverTypeWrapper<CancelJobPayload>;
+  CancelJobPayload: ResolverTypeWrapper<Omit<CancelJobPayload, 'job'> & { job: ResolversTypes['Job'] }>;
   CompleteJobInput: CompleteJobInput;
-  CompleteJobPayload: ResolverTypeWrapper<CompleteJobPayload>;
+  CompleteJobPayload: ResolverTypeWrapper<Omit<CompleteJobPayload, 'job'> & { job: ResolversTypes['Job'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EnqueueJobInput: EnqueueJobInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  EnqueueJobPayload: ResolverTypeWrapper<EnqueueJobPayload>;
+  EnqueueJobPayload: ResolverTypeWrapper<Omit<EnqueueJobPayload, 'job'> & { job: ResolversTypes['Job'] }>;
   FailJobInput: FailJobInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  FailJobPayload: ResolverTypeWrapper<FailJobPayload>;
+  FailJobPayload: ResolverTypeWrapper<Omit<FailJobPayload, 'job'> & { job: ResolversTypes['Job'] }>;
   HeartbeatJobInput: HeartbeatJobInput;
-  HeartbeatJobPayload: ResolverTypeWrapper<HeartbeatJobPayload>;
+  HeartbeatJobPayload: ResolverTypeWrapper<Omit<HeartbeatJobPayload, 'job'> & { job: ResolversTypes['Job'] }>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
-  Job: ResolverTypeWrapper<Job>;
-  JobConnection: ResolverTypeWrapper<JobConnection>;
-  JobEdge: ResolverTypeWrapper<JobEdge>;
+  Job: ResolverTypeWrapper<JobRow>;
+  JobConnection: ResolverTypeWrapper<Connection<JobRow>>;
+  JobEdge: ResolverTypeWrapper<Edge<JobRow>>;
   JobFilter: JobFilter;
   JobMetrics: ResolverTypeWrapper<JobMetrics>;
-  JobQuota: ResolverTypeWrapper<JobQuota>;
-  JobStatus: JobStatus;
+  JobQuota: ResolverTypeWrapper<QuotaState>;
+  JobStatus: ResolverTypeWrapper<JobStatusValue>;
   LeaseJobsInput: LeaseJobsInput;
-  LeaseJobsPayload: ResolverTypeWrapper<LeaseJobsPayload>;
+  LeaseJobsPayload: ResolverTypeWrapper<Omit<LeaseJobsPayload, 'jobs'> & { jobs: Array<ResolversTypes['Job']> }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PurgeDeadLetterJobsInput: PurgeDeadLetterJobsInput;
   PurgeDeadLetterJobsPayload: ResolverTypeWrapper<PurgeDeadLetterJobsPayload>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReplayDeadLetterJobsInput: ReplayDeadLetterJobsInput;
-  ReplayDeadLetterJobsPayload: ResolverTypeWrapper<ReplayDeadLetterJobsPayload>;
+  ReplayDeadLetterJobsPayload: ResolverTypeWrapper<Omit<ReplayDeadLetterJobsPayload, 'jobs'> & { jobs: Array<ResolversTypes['Job']> }>;
   RetryJobInput: RetryJobInput;
-  RetryJobPayload: ResolverTypeWrapper<RetryJobPayload>;
+  RetryJobPayload: ResolverTypeWrapper<Omit<RetryJobPayload, 'job'> & { job: ResolversTypes['Job'] }>;
   SetTenantJobQuotaInput: SetTenantJobQuotaInput;
-  SetTenantJobQuotaPayload: ResolverTypeWrapper<SetTenantJobQuotaPayload>;
-  Tenant: ResolverTypeWrapper<Tenant>;
+  SetTenantJobQuotaPayload: ResolverTypeWrapper<Omit<SetTenantJobQuotaPayload, 'quota'> & { quota: ResolversTypes['JobQuota'] }>;
+  Tenant: ResolverTypeWrapper<TenantKey>;
   UpdateJobInput: UpdateJobInput;
-  UpdateJobPayload: ResolverTypeWrapper<UpdateJobPayload>;
+  UpdateJobPayload: ResolverTypeWrapper<Omit<UpdateJobPayload, 'job'> & { job: ResolversTypes['Job'] }>;
   User: ResolverTypeWrapper<User>;
-  Worker: ResolverTypeWrapper<Worker>;
-  WorkerConnection: ResolverTypeWrapper<WorkerConnection>;
-  WorkerEdge: ResolverTypeWrapper<WorkerEdge>;
+  Worker: ResolverTypeWrapper<WorkerView>;
+  WorkerConnection: ResolverTypeWrapper<Connection<WorkerView>>;
+  WorkerEdge: ResolverTypeWrapper<Edge<WorkerView>>;
   WorkerStatus: WorkerStatus;
-}>;
+};
 
 /** Mapping between all available schema types and the resolvers parents */
-export type ResolversParentTypes = ResolversObject<{
+export type ResolversParentTypes = {
   CancelJobInput: CancelJobInput;
   ID: Scalars['ID']['output'];
-  CancelJobPayload: CancelJobPayload;
+  CancelJobPayload: Omit<CancelJobPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   CompleteJobInput: CompleteJobInput;
-  CompleteJobPayload: CompleteJobPayload;
+  CompleteJobPayload: Omit<CompleteJobPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   DateTime: Scalars['DateTime']['output'];
   EnqueueJobInput: EnqueueJobInput;
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
-  EnqueueJobPayload: EnqueueJobPayload;
+  EnqueueJobPayload: Omit<EnqueueJobPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   FailJobInput: FailJobInput;
   Boolean: Scalars['Boolean']['output'];
-  FailJobPayload: FailJobPayload;
+  FailJobPayload: Omit<FailJobPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   HeartbeatJobInput: HeartbeatJobInput;
-  HeartbeatJobPayload: HeartbeatJobPayload;
+  HeartbeatJobPayload: Omit<HeartbeatJobPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   JSON: Scalars['JSON']['output'];
-  Job: Job | FederationReferenceTypes['Job'];
-  JobConnection: JobConnection;
-  JobEdge: JobEdge;
+  Job: JobRow;
+  JobConnection: Connection<JobRow>;
+  JobEdge: Edge<JobRow>;
   JobFilter: JobFilter;
   JobMetrics: JobMetrics;
-  JobQuota: JobQuota;
+  JobQuota: QuotaState;
   LeaseJobsInput: LeaseJobsInput;
-  LeaseJobsPayload: LeaseJobsPayload;
+  LeaseJobsPayload: Omit<LeaseJobsPayload, 'jobs'> & { jobs: Array<ResolversParentTypes['Job']> };
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   PurgeDeadLetterJobsInput: PurgeDeadLetterJobsInput;
   PurgeDeadLetterJobsPayload: PurgeDeadLetterJobsPayload;
   Query: Record<PropertyKey, never>;
   ReplayDeadLetterJobsInput: ReplayDeadLetterJobsInput;
-  ReplayDeadLetterJobsPayload: ReplayDeadLetterJobsPayload;
+  ReplayDeadLetterJobsPayload: Omit<ReplayDeadLetterJobsPayload, 'jobs'> & { jobs: Array<ResolversParentTypes['Job']> };
   RetryJobInput: RetryJobInput;
-  RetryJobPayload: RetryJobPayload;
+  RetryJobPayload: Omit<RetryJobPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   SetTenantJobQuotaInput: SetTenantJobQuotaInput;
-  SetTenantJobQuotaPayload: SetTenantJobQuotaPayload;
-  Tenant: Tenant | FederationReferenceTypes['Tenant'];
+  SetTenantJobQuotaPayload: Omit<SetTenantJobQuotaPayload, 'quota'> & { quota: ResolversParentTypes['JobQuota'] };
+  Tenant: TenantKey;
   UpdateJobInput: UpdateJobInput;
-  UpdateJobPayload: UpdateJobPayload;
+  UpdateJobPayload: Omit<UpdateJobPayload, 'job'> & { job: ResolversParentTypes['Job'] };
   User: User;
-  Worker: Worker;
-  WorkerConnection: WorkerConnection;
-  WorkerEdge: WorkerEdge;
-}>;
+  Worker: WorkerView;
+  WorkerConnection: Connection<WorkerView>;
+  WorkerEdge: Edge<WorkerView>;
+};
 
-export type CancelJobPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['CancelJobPayload'] = ResolversParentTypes['CancelJobPayload']> = ResolversObject<{
+export type CancelJobPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['CancelJobPayload'] = ResolversParentTypes['CancelJobPayload']> = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
-export type CompleteJobPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['CompleteJobPayload'] = ResolversParentTypes['CompleteJobPayload']> = ResolversObject<{
+export type CompleteJobPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['CompleteJobPayload'] = ResolversParentTypes['CompleteJobPayload']> = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
-export type EnqueueJobPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['EnqueueJobPayload'] = ResolversParentTypes['EnqueueJobPayload']> = ResolversObject<{
+export type EnqueueJobPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['EnqueueJobPayload'] = ResolversParentTypes['EnqueueJobPayload']> = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
-export type FailJobPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['FailJobPayload'] = ResolversParentTypes['FailJobPayload']> = ResolversObject<{
+export type FailJobPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['FailJobPayload'] = ResolversParentTypes['FailJobPayload']> = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
-export type HeartbeatJobPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['HeartbeatJobPayload'] = ResolversParentTypes['HeartbeatJobPayload']> = ResolversObject<{
+export type HeartbeatJobPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['HeartbeatJobPayload'] = ResolversParentTypes['HeartbeatJobPayload']> = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
 
-export type JobResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job'], FederationReferenceType extends FederationReferenceTypes['Job'] = FederationReferenceTypes['Job']> = ResolversObject<{
+export type JobResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job'], FederationReferenceType extends FederationReferenceTypes['Job'] = FederationReferenceTypes['Job']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Job']> | FederationReferenceType, FederationReferenceType, ContextType>;
   attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -758,30 +773,30 @@ export type JobResolvers<ContextType = BaseContext, ParentType extends Resolvers
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   workerId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-}>;
+};
 
-export type JobConnectionResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['JobConnection'] = ResolversParentTypes['JobConnection']> = ResolversObject<{
+export type JobConnectionResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['JobConnection'] = ResolversParentTypes['JobConnection']> = {
   edges?: Resolver<Array<ResolversTypes['JobEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-}>;
+};
 
-export type JobEdgeResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['JobEdge'] = ResolversParentTypes['JobEdge']> = ResolversObject<{
+export type JobEdgeResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['JobEdge'] = ResolversParentTypes['JobEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
-export type JobMetricsResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['JobMetrics'] = ResolversParentTypes['JobMetrics']> = ResolversObject<{
+export type JobMetricsResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['JobMetrics'] = ResolversParentTypes['JobMetrics']> = {
   cancelled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   deadLettered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   queued?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   running?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   succeeded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-}>;
+};
 
-export type JobQuotaResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['JobQuota'] = ResolversParentTypes['JobQuota']> = ResolversObject<{
+export type JobQuotaResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['JobQuota'] = ResolversParentTypes['JobQuota']> = {
   limit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   override?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   periodStart?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -790,13 +805,15 @@ export type JobQuotaResolvers<ContextType = BaseContext, ParentType extends Reso
   remaining?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   resetsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   used?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-}>;
+};
 
-export type LeaseJobsPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['LeaseJobsPayload'] = ResolversParentTypes['LeaseJobsPayload']> = ResolversObject<{
+export type JobStatusResolvers = { CANCELLED: 'cancelled', DEAD_LETTERED: 'dead_lettered', FAILED: 'failed', QUEUED: 'queued', RUNNING: 'running', SUCCEEDED: 'succeeded' };
+
+export type LeaseJobsPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['LeaseJobsPayload'] = ResolversParentTypes['LeaseJobsPayload']> = {
   jobs?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
-}>;
+};
 
-export type MutationResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+export type MutationResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   cancelJob?: Resolver<ResolversTypes['CancelJobPayload'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'input'>>;
   completeJob?: Resolver<ResolversTypes['CompleteJobPayload'], ParentType, ContextType, RequireFields<MutationCompleteJobArgs, 'input'>>;
   enqueueJob?: Resolver<ResolversTypes['EnqueueJobPayload'], ParentType, ContextType, RequireFields<MutationEnqueueJobArgs, 'input'>>;
@@ -808,75 +825,76 @@ export type MutationResolvers<ContextType = BaseContext, ParentType extends Reso
   retryJob?: Resolver<ResolversTypes['RetryJobPayload'], ParentType, ContextType, RequireFields<MutationRetryJobArgs, 'input'>>;
   setTenantJobQuota?: Resolver<ResolversTypes['SetTenantJobQuotaPayload'], ParentType, ContextType, RequireFields<MutationSetTenantJobQuotaArgs, 'input'>>;
   updateJob?: Resolver<ResolversTypes['UpdateJobPayload'], ParentType, ContextType, RequireFields<MutationUpdateJobArgs, 'input'>>;
-}>;
+};
 
-export type PageInfoResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+export type PageInfoResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-}>;
+};
 
-export type PurgeDeadLetterJobsPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['PurgeDeadLetterJobsPayload'] = ResolversParentTypes['PurgeDeadLetterJobsPayload']> = ResolversObject<{
+export type PurgeDeadLetterJobsPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['PurgeDeadLetterJobsPayload'] = ResolversParentTypes['PurgeDeadLetterJobsPayload']> = {
   purgedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   purgedIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
-}>;
+};
 
-export type QueryResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+export type QueryResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   deadLetterJobs?: Resolver<ResolversTypes['JobConnection'], ParentType, ContextType, Partial<QueryDeadLetterJobsArgs>>;
   job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
   jobMetrics?: Resolver<ResolversTypes['JobMetrics'], ParentType, ContextType>;
   jobQuota?: Resolver<ResolversTypes['JobQuota'], ParentType, ContextType>;
   jobs?: Resolver<ResolversTypes['JobConnection'], ParentType, ContextType, Partial<QueryJobsArgs>>;
   workers?: Resolver<ResolversTypes['WorkerConnection'], ParentType, ContextType, Partial<QueryWorkersArgs>>;
-}>;
+};
 
-export type ReplayDeadLetterJobsPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['ReplayDeadLetterJobsPayload'] = ResolversParentTypes['ReplayDeadLetterJobsPayload']> = ResolversObject<{
+export type ReplayDeadLetterJobsPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['ReplayDeadLetterJobsPayload'] = ResolversParentTypes['ReplayDeadLetterJobsPayload']> = {
   jobs?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
-}>;
+};
 
-export type RetryJobPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['RetryJobPayload'] = ResolversParentTypes['RetryJobPayload']> = ResolversObject<{
+export type RetryJobPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['RetryJobPayload'] = ResolversParentTypes['RetryJobPayload']> = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
-export type SetTenantJobQuotaPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['SetTenantJobQuotaPayload'] = ResolversParentTypes['SetTenantJobQuotaPayload']> = ResolversObject<{
+export type SetTenantJobQuotaPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['SetTenantJobQuotaPayload'] = ResolversParentTypes['SetTenantJobQuotaPayload']> = {
   quota?: Resolver<ResolversTypes['JobQuota'], ParentType, ContextType>;
-}>;
+};
 
-export type TenantResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = ResolversObject<{
+export type TenantResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Tenant']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   jobQuota?: Resolver<ResolversTypes['JobQuota'], ParentType, ContextType>;
-}>;
+};
 
-export type UpdateJobPayloadResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['UpdateJobPayload'] = ResolversParentTypes['UpdateJobPayload']> = ResolversObject<{
+export type UpdateJobPayloadResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['UpdateJobPayload'] = ResolversParentTypes['UpdateJobPayload']> = {
   job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
-}>;
+};
 
-export type UserResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+export type UserResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-}>;
+};
 
-export type WorkerResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['Worker'] = ResolversParentTypes['Worker']> = ResolversObject<{
+export type WorkerResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['Worker'] = ResolversParentTypes['Worker'], FederationReferenceType extends FederationReferenceTypes['Worker'] = FederationReferenceTypes['Worker']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Worker']> | FederationReferenceType, FederationReferenceType, ContextType>;
   firstSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastHeartbeatAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WorkerStatus'], ParentType, ContextType>;
-}>;
+};
 
-export type WorkerConnectionResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['WorkerConnection'] = ResolversParentTypes['WorkerConnection']> = ResolversObject<{
+export type WorkerConnectionResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['WorkerConnection'] = ResolversParentTypes['WorkerConnection']> = {
   edges?: Resolver<Array<ResolversTypes['WorkerEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Worker']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-}>;
+};
 
-export type WorkerEdgeResolvers<ContextType = BaseContext, ParentType extends ResolversParentTypes['WorkerEdge'] = ResolversParentTypes['WorkerEdge']> = ResolversObject<{
+export type WorkerEdgeResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['WorkerEdge'] = ResolversParentTypes['WorkerEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Worker'], ParentType, ContextType>;
-}>;
+};
 
-export type Resolvers<ContextType = BaseContext> = ResolversObject<{
+export type Resolvers<ContextType = JobsContext> = {
   CancelJobPayload?: CancelJobPayloadResolvers<ContextType>;
   CompleteJobPayload?: CompleteJobPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -889,6 +907,7 @@ export type Resolvers<ContextType = BaseContext> = ResolversObject<{
   JobEdge?: JobEdgeResolvers<ContextType>;
   JobMetrics?: JobMetricsResolvers<ContextType>;
   JobQuota?: JobQuotaResolvers<ContextType>;
+  JobStatus?: JobStatusResolvers;
   LeaseJobsPayload?: LeaseJobsPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -903,5 +922,5 @@ export type Resolvers<ContextType = BaseContext> = ResolversObject<{
   Worker?: WorkerResolvers<ContextType>;
   WorkerConnection?: WorkerConnectionResolvers<ContextType>;
   WorkerEdge?: WorkerEdgeResolvers<ContextType>;
-}>;
+};
 

@@ -19,6 +19,11 @@ export function planTierOf(tier: string): PlanTier {
 }
 export const planLimitOf = (tier: string): number => PLAN_DAILY_JOB_LIMITS[planTierOf(tier)];
 
+/** A tenant as the jobs subgraph knows it: by its id (the auth subgraph owns the rest). */
+export interface TenantKey {
+  id: string;
+}
+
 export interface QuotaState {
   tenantId: string;
   planTier: PlanTier;

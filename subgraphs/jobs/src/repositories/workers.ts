@@ -1,6 +1,6 @@
 // The worker protocol's side of the queue: platform-wide, run in the worker scope
 // (app.worker = 'on'), which RLS admits to every tenant's jobs for select and update only.
-import { asc, count, desc, gt, lt, sql } from 'drizzle-orm';
+import { asc, count, desc, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Tx } from '@eventzr/lib/db';
 import type { PageRequest } from '@eventzr/lib/connection';
 import { workers, type JobRow, type JobStatus } from '../db/schema.ts';
@@ -226,16 +226,27 @@ const workerStatus = sql<'ACTIVE' | 'OFFLINE'>`case
   when ${workers.lastHeartbeatAt} + (${workers.leaseSeconds} + ${WORKER_GRACE_SECONDS}::int) * interval '1 second' > now()
   then 'ACTIVE' else 'OFFLINE' end`;
 
+const workerView = {
+  id: workers.id,
+  status: workerStatus,
+  firstSeenAt: workers.firstSeenAt,
+  lastHeartbeatAt: workers.lastHeartbeatAt,
+};
+
+/** The registry entries of `ids` (one statement whatever their number); unknown ids are absent. */
+export async function findWorkersByIds(tx: Tx, ids: readonly string[]): Promise<WorkerView[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .select(workerView)
+    .from(workers)
+    .where(inArray(workers.id, [...ids]));
+}
+
 /** Workers by id (a stable order: heartbeats would reshuffle any time-based one between pages). */
 export async function listWorkers(tx: Tx, req: PageRequest<WorkerKey>): Promise<WorkerView[]> {
   const forward = req.direction === 'forward';
   const q = tx
-    .select({
-      id: workers.id,
-      status: workerStatus,
-      firstSeenAt: workers.firstSeenAt,
-      lastHeartbeatAt: workers.lastHeartbeatAt,
-    })
+    .select(workerView)
     .from(workers)
     .where(req.cursor ? (forward ? gt(workers.id, req.cursor.id) : lt(workers.id, req.cursor.id)) : undefined)
     .orderBy(forward ? asc(workers.id) : desc(workers.id))

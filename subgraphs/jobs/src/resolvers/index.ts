@@ -1,12 +1,13 @@
 // The jobs subgraph's resolver map.
 import { DateTime, JSONScalar } from '@eventzr/lib/scalars';
-import { Job, Tenant } from './entities.ts';
+import type { Resolvers } from '../generated/resolvers-types.ts';
+import { Job, Tenant, Worker } from './entities.ts';
 import { Mutation } from './mutations.ts';
 import { Query } from './queries.ts';
 import { JOB_STATUS } from './shared.ts';
 import { WorkerMutation } from './worker.ts';
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
   JobStatus: JOB_STATUS,
@@ -14,4 +15,5 @@ export const resolvers = {
   Mutation: { ...Mutation, ...WorkerMutation },
   Job,
   Tenant,
+  Worker,
 };

@@ -3,8 +3,10 @@
 import type { Tx } from '@eventzr/lib/db';
 import { inTenant, requireUser } from '@eventzr/lib/context';
 import { badUserInput, conflict, notFound, quotaExceeded, type AppError } from '@eventzr/lib/errors';
+import type { JobsContext } from '../context.ts';
 import type { JobRow, JobStatus } from '../db/schema.ts';
-import { primeJob, type JobsContext } from '../loaders.ts';
+import type { MutationResolvers } from '../generated/resolvers-types.ts';
+import { primeJob } from '../loaders.ts';
 import {
   cancelJob,
   deleteDeadLettered,
@@ -62,8 +64,8 @@ function primed<T extends JobRow>(ctx: JobsContext, row: T): T {
   return row;
 }
 
-export const Mutation = {
-  async enqueueJob(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+export const Mutation: MutationResolvers = {
+  async enqueueJob(_p, args, ctx) {
     const input = parseInput(enqueueInput, args.input);
     const job = await inTenant(ctx, async (tx, user) => {
       if (!(await consumeQuota(tx, user.tenantId, user.planTier))) {
@@ -88,7 +90,7 @@ export const Mutation = {
     return { job: primed(ctx, job) };
   },
 
-  async updateJob(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async updateJob(_p, args, ctx) {
     const { id, ...patch } = parseInput(updateInput, args.input);
     const job = await inTenant(ctx, async (tx, user) => {
       const row = await updateQueuedJob(tx, id.toLowerCase(), patch, user.userId);
@@ -98,7 +100,7 @@ export const Mutation = {
     return { job: primed(ctx, job) };
   },
 
-  async cancelJob(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async cancelJob(_p, args, ctx) {
     const { id } = parseInput(idInput, args.input);
     const job = await inTenant(ctx, async (tx, user) => {
       const row = await cancelJob(tx, id.toLowerCase(), user.userId);
@@ -108,7 +110,7 @@ export const Mutation = {
     return { job: primed(ctx, job) };
   },
 
-  async retryJob(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async retryJob(_p, args, ctx) {
     const { id } = parseInput(idInput, args.input);
     const job = await inTenant(ctx, async (tx, user) => {
       const allowed: JobStatus[] = ['failed', 'dead_lettered'];
@@ -119,7 +121,7 @@ export const Mutation = {
     return { job: primed(ctx, job) };
   },
 
-  async replayDeadLetterJobs(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async replayDeadLetterJobs(_p, args, ctx) {
     const { ids } = parseInput(replayInput, args.input);
     const jobs = await inTenant(ctx, async (tx, user) => {
       const rows = await requeueJobs(tx, ids, ['dead_lettered'], 'replayed', user.userId);
@@ -137,7 +139,7 @@ export const Mutation = {
     return { jobs: ids.map((id) => byId.get(id)!) };
   },
 
-  async purgeDeadLetterJobs(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async purgeDeadLetterJobs(_p, args, ctx) {
     const input = parseInput(purgeInput, args.input);
     const purgedIds = await inTenant(ctx, async (tx, user) => {
       if (input.finishedBefore) return deleteDeadLetteredBefore(tx, user.tenantId, input.finishedBefore, PURGE_BATCH);
@@ -152,7 +154,7 @@ export const Mutation = {
     return { purgedIds, purgedCount: purgedIds.length };
   },
 
-  async setTenantJobQuota(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async setTenantJobQuota(_p, args, ctx) {
     const { dailyLimit } = parseInput(setQuotaInput, args.input);
     const user = requireUser(ctx);
     const planLimit = planLimitOf(user.planTier);

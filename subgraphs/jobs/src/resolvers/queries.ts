@@ -2,14 +2,15 @@
 import { pageFromRows, pageRequest, toConnection, type ConnectionArgs } from '@eventzr/lib/connection';
 import { inTenant, requireUser } from '@eventzr/lib/context';
 import { badUserInput } from '@eventzr/lib/errors';
+import type { JobsContext } from '../context.ts';
 import type { JobStatus } from '../db/schema.ts';
-import { loadJob, primeJob, type JobsContext } from '../loaders.ts';
+import type { QueryResolvers } from '../generated/resolvers-types.ts';
+import { loadJob, primeJob } from '../loaders.ts';
 import { countByStatus, countJobs, jobKeyOf, listJobs, type JobListFilter } from '../repositories/jobs.ts';
 import { countWorkers, listWorkers, type WorkerView } from '../repositories/workers.ts';
 import { isUuid, jobFilter, parseInput } from '../validation.ts';
+import { ownQuota } from './entities.ts';
 import { jobCursors, workerCursors } from './shared.ts';
-
-type JobsArgs = ConnectionArgs & { filter?: { status?: JobStatus | null; type?: string | null } | null };
 
 async function jobConnection(
   ctx: JobsContext,
@@ -26,8 +27,8 @@ async function jobConnection(
   return toConnection(page, req, jobKeyOf, codec, () => inTenant(ctx, (tx) => countJobs(tx, user.tenantId, filter)));
 }
 
-export const Query = {
-  jobs(_p: unknown, args: JobsArgs, ctx: JobsContext) {
+export const Query: QueryResolvers = {
+  jobs(_p, args, ctx) {
     const f = parseInput(jobFilter, args.filter);
     return jobConnection(ctx, 'jobs', args, {
       status: (f?.status ?? undefined) as JobStatus | undefined,
@@ -35,16 +36,16 @@ export const Query = {
     });
   },
 
-  deadLetterJobs(_p: unknown, args: ConnectionArgs, ctx: JobsContext) {
+  deadLetterJobs(_p, args, ctx) {
     return jobConnection(ctx, 'deadLetterJobs', args, { status: 'dead_lettered' });
   },
 
-  job(_p: unknown, args: { id: string }, ctx: JobsContext) {
+  job(_p, args, ctx) {
     if (!isUuid(args.id)) throw badUserInput('`id` is not a valid job id', { field: 'id' });
     return loadJob(ctx, args.id);
   },
 
-  async jobMetrics(_p: unknown, _args: unknown, ctx: JobsContext) {
+  async jobMetrics(_p, _args, ctx) {
     const c = await inTenant(ctx, (tx, user) => countByStatus(tx, user.tenantId));
     return {
       queued: c.queued,
@@ -56,12 +57,11 @@ export const Query = {
     };
   },
 
-  async jobQuota(_p: unknown, _args: unknown, ctx: JobsContext) {
-    const user = requireUser(ctx);
-    return ctx.loaders.jobQuota.load(user.tenantId);
+  async jobQuota(_p, _args, ctx) {
+    return ownQuota(ctx, requireUser(ctx).tenantId);
   },
 
-  async workers(_p: unknown, args: ConnectionArgs, ctx: JobsContext) {
+  async workers(_p, args, ctx) {
     const user = requireUser(ctx);
     const codec = workerCursors(user.tenantId);
     const req = pageRequest(args, codec);

@@ -3,8 +3,9 @@
 // job_events by the same statement that makes it.
 import type { Tx } from '@eventzr/lib/db';
 import { conflict, notFound, type AppError } from '@eventzr/lib/errors';
+import type { JobsContext } from '../context.ts';
 import type { JobRow } from '../db/schema.ts';
-import type { JobsContext } from '../loaders.ts';
+import type { MutationResolvers } from '../generated/resolvers-types.ts';
 import {
   completeJob,
   extendLease,
@@ -48,8 +49,8 @@ async function asLeaseHolder(
   return outcome.job;
 }
 
-export const WorkerMutation = {
-  async leaseJobs(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+export const WorkerMutation: MutationResolvers = {
+  async leaseJobs(_p, args, ctx) {
     requireInternal(ctx);
     const input = parseInput(leaseInput, args.input);
     const { jobs, reclaimed } = await ctx.database.run({ worker: true }, async (tx) => {
@@ -66,7 +67,7 @@ export const WorkerMutation = {
     return { jobs };
   },
 
-  async heartbeatJob(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async heartbeatJob(_p, args, ctx) {
     requireInternal(ctx);
     const input = parseInput(heartbeatInput, args.input);
     const jobId = input.jobId.toLowerCase();
@@ -76,7 +77,7 @@ export const WorkerMutation = {
     return { job };
   },
 
-  async completeJob(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async completeJob(_p, args, ctx) {
     requireInternal(ctx);
     const input = parseInput(completeInput, args.input);
     const jobId = input.jobId.toLowerCase();
@@ -87,7 +88,7 @@ export const WorkerMutation = {
     return { job };
   },
 
-  async failJob(_p: unknown, args: { input: unknown }, ctx: JobsContext) {
+  async failJob(_p, args, ctx) {
     requireInternal(ctx);
     const input = parseInput(failInput, args.input);
     const jobId = input.jobId.toLowerCase();
