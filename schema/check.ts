@@ -1,0 +1,127 @@
+// `npm run schema:check [-- --base <git revision>] [-- --json [file]]`: the registry check CI runs
+// on every submission (see schema/README.md). Gathers the inputs from the repository and git,
+// runs schema/check/engine.ts, prints the report and exits 1 when the check fails.
+//   --base REV    compare with schema/supergraph.graphql and access.json at REV (default: the newest
+//                 committed version of each that differs from a fresh composition)
+//   --json        print the report as JSON instead of text
+//   --json FILE   also write the JSON report to FILE (for a CI system to post on a pull request)
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import codegenConfig from '../codegen.ts';
+import { sortKeys, subgraphAccess } from './access.ts';
+import { composeSubgraphs, printAccess, readIfExists, repositorySubgraphs } from './compose.ts';
+import { codegenArtifacts } from './check/codegen.ts';
+import { runSchemaCheck, type CheckInput, type ShieldTree } from './check/engine.ts';
+import { fileAt, isShallow, newestDifferentVersion, revExists, shortRev } from './check/git.ts';
+import { formatReport } from './check/report.ts';
+import {
+  ACCESS_PATH,
+  API_SCHEMA_PATH,
+  APPROVALS_PATH,
+  OPERATIONS_DIR,
+  ROOT,
+  SUBGRAPHS,
+  SUPERGRAPH_PATH,
+} from './subgraphs.ts';
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { base?: string; json: boolean; jsonFile?: string } {
+  const out: { base?: string; json: boolean; jsonFile?: string } = { json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--base') {
+      const rev = argv[++i];
+      if (!rev || rev.startsWith('--')) throw new UsageError('--base needs a git revision');
+      out.base = rev;
+    } else if (arg.startsWith('--base=')) out.base = arg.slice('--base='.length);
+    else if (arg === '--json') {
+      const next = argv[i + 1];
+      if (next && !next.startsWith('--')) out.jsonFile = argv[++i];
+      else out.json = true;
+    } else if (arg.startsWith('--json=')) out.jsonFile = arg.slice('--json='.length);
+    else throw new UsageError(`unknown option ${arg}`);
+  }
+  return out;
+}
+
+const rel = (p: string) => relative(ROOT, p);
+
+async function shieldTrees(): Promise<Record<string, ShieldTree>> {
+  const trees: Record<string, ShieldTree> = {};
+  for (const s of SUBGRAPHS) {
+    const mod = (await import(join(ROOT, s.permissionsPath))) as { permissions?: ShieldTree };
+    if (!mod.permissions) throw new Error(`${s.permissionsPath} does not export \`permissions\``);
+    trees[s.name] = mod.permissions;
+  }
+  return trees;
+}
+
+/** The base: --base REV, or per file the newest committed version differing from the fresh one. */
+function baseOf(rev: string | undefined, fresh: { supergraph?: string; access?: string }): CheckInput['base'] {
+  const [sPath, aPath] = [rel(SUPERGRAPH_PATH), rel(ACCESS_PATH)];
+  if (rev !== undefined) {
+    if (!revExists(ROOT, rev)) throw new UsageError(`--base ${rev}: no such git revision`);
+    const supergraph = fileAt(ROOT, rev, sPath);
+    if (supergraph === undefined) throw new UsageError(`--base ${rev}: ${sPath} does not exist there`);
+    return { label: `${sPath} at ${rev} (${shortRev(ROOT, rev)})`, supergraph, access: fileAt(ROOT, rev, aPath) };
+  }
+  if (fresh.supergraph === undefined) return undefined;
+  const s = newestDifferentVersion(ROOT, sPath, fresh.supergraph);
+  const a = fresh.access === undefined ? undefined : newestDifferentVersion(ROOT, aPath, fresh.access);
+  if (!s && !a) return undefined;
+  const labels = [s && `${sPath} at ${shortRev(ROOT, s.rev)}`, a && `${aPath} at ${shortRev(ROOT, a.rev)}`].filter(
+    Boolean,
+  );
+  return { label: labels.join(', '), supergraph: s?.content, access: a?.content };
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const subgraphs = repositorySubgraphs();
+  const trees = await shieldTrees();
+  const registry = readdirSync(OPERATIONS_DIR)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()
+    .map((f) => ({ file: rel(join(OPERATIONS_DIR, f)), source: readIfExists(join(OPERATIONS_DIR, f))! }));
+
+  // What composition writes now decides the default base; the engine composes again, cheaply.
+  const fresh = composeSubgraphs(subgraphs);
+  const freshAccess = printAccess(
+    sortKeys(Object.fromEntries(subgraphs.map((s) => [s.name, subgraphAccess(s.sdl, trees[s.name]!)]))),
+  );
+  const base = baseOf(args.base, { supergraph: fresh.supergraphSdl, access: freshAccess });
+  const generated = fresh.apiSdl ? await codegenArtifacts(codegenConfig, ROOT) : [];
+
+  const report = await runSchemaCheck({
+    subgraphs,
+    trees,
+    committed: {
+      supergraph: readIfExists(SUPERGRAPH_PATH),
+      api: readIfExists(API_SCHEMA_PATH),
+      access: readIfExists(ACCESS_PATH),
+    },
+    generated,
+    ...(base ? { base } : {}),
+    registry,
+    approvals: readIfExists(APPROVALS_PATH),
+  });
+  if (!base && isShallow(ROOT))
+    report.warnings.push({
+      check: 'base',
+      message: 'shallow clone: no earlier supergraph to compare with (fetch more history or pass --base)',
+    });
+
+  const json = JSON.stringify(report, null, 2) + '\n';
+  if (args.jsonFile) writeFileSync(args.jsonFile, json);
+  process.stdout.write(args.json ? json : formatReport(report));
+  return report.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`schema:check: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);
