@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEV_AUTH_USER } from '@eventzr/lib/dev-seed';
 import {
   INTERNAL_KEY,
   bearer,
@@ -260,7 +261,13 @@ describe('development conveniences, off in production', () => {
     const page = await fetch(dev.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await page.text()).toMatch(/sandbox/i);
+    const html = await page.text();
+    expect(html).toMatch(/sandbox/i);
+    // Pre-filled: the example operations, the header with where to paste the token, the dev login.
+    expect(html).toContain('query Me {');
+    expect(html).toContain('Authorization');
+    expect(html).toContain('paste the accessToken that');
+    expect(html).toContain(DEV_AUTH_USER.email);
     const none = await fetch(prod.url, { headers: { accept: 'text/html' } });
     expect(none.status).toBe(400);
     expect(none.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
@@ -277,6 +284,10 @@ describe('development conveniences, off in production', () => {
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const opened = await start({ ...production, INTROSPECTION: 'true' });
     expect((await post(opened.url, q)).body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    // Turned on in production, Sandbox never offers the development login.
+    const page = await (await fetch(opened.url, { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain('query Me {');
+    expect(page).not.toContain(DEV_AUTH_USER.email);
   });
 
   it('hides field suggestions in production', async () => {

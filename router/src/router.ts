@@ -15,6 +15,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { JWTVerifyGetKey } from 'jose';
 import { createClaimsSigner } from '@eventzr/lib/claims';
 import { applyGatewayTelemetrySwitch, type RouterEnv } from '@eventzr/lib/config';
+import { DEV_AUTH_USER, DEV_PASSWORD } from '@eventzr/lib/dev-seed';
 import { jsonBody, listen, type Listening } from '@eventzr/lib/http';
 import { createLogger, type Logger } from '@eventzr/lib/logger';
 import { createAuthenticator } from './auth/authenticate.ts';
@@ -31,6 +32,7 @@ import {
 } from './http.ts';
 import { formatRouterError, layerOneAuthorization, responseFinishing } from './plugins.ts';
 import { readinessCheck, type Readiness } from './readiness.ts';
+import { sandboxOptions } from './sandbox.ts';
 import { SubgraphDataSource } from './subgraph-source.ts';
 import { loadSupergraph, readSupergraphFile, type LoadedSupergraph } from './supergraph.ts';
 
@@ -113,7 +115,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     logger: log,
     plugins: [
       introspection
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false, footer: false })
+        ? ApolloServerPluginLandingPageLocalDefault(
+            sandboxOptions(production ? undefined : { email: DEV_AUTH_USER.email, password: DEV_PASSWORD }),
+          )
         : ApolloServerPluginLandingPageDisabled(),
       layerOneAuthorization(supergraph.security),
       responseFinishing(log),
