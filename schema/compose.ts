@@ -106,7 +106,9 @@ export function composeSubgraphs(subgraphs: readonly SubgraphInput[]): Compositi
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.locations.map((l) => `${l.file}:${l.line}:${l.column}`).join(', ');
+  const where = d.locations
+    .map((l) => `${l.file}:${l.line}:${l.column}${l.subgraph ? ` (subgraph ${l.subgraph})` : ''}`)
+    .join(', ');
   return `${d.code}: ${d.message}${where ? `\n    at ${where}` : ''}`;
 }
 
