@@ -11,7 +11,7 @@ import codegenConfig from '../codegen.ts';
 import { sortKeys, subgraphAccess } from './access.ts';
 import { composeSubgraphs, printAccess, readIfExists, repositorySubgraphs } from './compose.ts';
 import { codegenArtifacts } from './check/codegen.ts';
-import { runSchemaCheck, type CheckInput, type ShieldTree } from './check/engine.ts';
+import { runSchemaCheck, type Artifact, type CheckInput, type ShieldTree } from './check/engine.ts';
 import { fileAt, isShallow, newestDifferentVersion, revExists, shortRev } from './check/git.ts';
 import { formatReport } from './check/report.ts';
 import {
@@ -91,7 +91,15 @@ async function main(): Promise<number> {
     sortKeys(Object.fromEntries(subgraphs.map((s) => [s.name, subgraphAccess(s.sdl, trees[s.name]!)]))),
   );
   const base = baseOf(args.base, { supergraph: fresh.supergraphSdl, access: freshAccess });
-  const generated = fresh.apiSdl ? await codegenArtifacts(codegenConfig, ROOT) : [];
+  // Codegen refuses documents that do not validate; the check reports those operations itself.
+  let generated: Artifact[] = [];
+  let codegenError: string | undefined;
+  if (fresh.apiSdl)
+    try {
+      generated = await codegenArtifacts(codegenConfig, ROOT);
+    } catch (err) {
+      codegenError = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    }
 
   const report = await runSchemaCheck({
     subgraphs,
@@ -106,6 +114,10 @@ async function main(): Promise<number> {
     registry,
     approvals: readIfExists(APPROVALS_PATH),
   });
+  if (codegenError) {
+    report.errors.push({ check: 'codegen', message: `npm run codegen fails: ${codegenError}` });
+    report.ok = false;
+  }
   if (!base && isShallow(ROOT))
     report.warnings.push({
       check: 'base',

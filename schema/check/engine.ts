@@ -79,6 +79,7 @@ export interface SchemaChange {
 export type CheckId =
   | 'composition'
   | 'stale'
+  | 'codegen'
   | 'registry'
   | 'operations'
   | 'breaking-change'
@@ -249,11 +250,8 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
     if (problems.length === 0) continue;
     report.operations.invalid.push({ ...affected(op), errors: problems });
     for (const p of problems)
-      errors.push({
-        check: 'operations',
-        message: `${op.client} ${op.name} no longer validates: ${p}`,
-        locations: [{ file: op.file, line: op.line, column: 1 }],
-      });
+      // The message ends with the error's own file:line:column in the registry.
+      errors.push({ check: 'operations', message: `${op.client} ${op.name} no longer validates: ${p}` });
   }
 
   // 4. What changed since the base, and who it breaks.
@@ -299,9 +297,10 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
       c.verdict = 'ok';
       c.why = `approved by ${approval.approvedBy}: ${approval.reason}`;
     }
-    if (c.verdict === 'error')
-      errors.push({ check: c.layer === 'schema' ? 'breaking-change' : 'authorization', message: `${c.id}: ${c.why}` });
-    if (c.verdict === 'warning') warnings.push({ check: 'breaking-change', message: `${c.id}: ${c.why}` });
+    const check = c.layer === 'schema' ? 'breaking-change' : 'authorization';
+    const message = `${c.id}: ${c.message} (${c.why})`;
+    if (c.verdict === 'error') errors.push({ check, message });
+    if (c.verdict === 'warning') warnings.push({ check, message });
   }
   if (input.base)
     for (const a of approvals)
@@ -427,7 +426,7 @@ function routerAuthzChanges(baseSdl: string, freshSdl: string, api: GraphQLSchem
         path: coordinate,
         affected: ops,
         verdict: 'error',
-        why: `${message}: callers the router refused before now reach the subgraph`,
+        why: 'callers the router refused before now reach the subgraph',
       });
     else if (!requirementImplies(old, now) && old !== undefined)
       out.push({
@@ -439,7 +438,7 @@ function routerAuthzChanges(baseSdl: string, freshSdl: string, api: GraphQLSchem
         path: coordinate,
         affected: ops,
         verdict: 'warning',
-        why: `${message}: callers allowed before may now be refused`,
+        why: 'callers allowed before may now be refused',
       });
   }
   return out;
@@ -487,7 +486,7 @@ function shieldChanges(
             'AUTHZ_RULE_REMOVED',
             'breaking',
             `${where} lost its shield rule ${printRule(was)}`,
-            `${where} lost its shield rule ${printRule(was)}: ${is === undefined ? 'anyone who reaches it now reads it' : 'the field is now denied to everyone'}`,
+            is === undefined ? 'anyone who reaches it now reads it' : 'denied to everyone now (the fallback)',
           ),
         );
       else if (was === undefined && is !== undefined)
@@ -497,7 +496,7 @@ function shieldChanges(
             'AUTHZ_RULE_ADDED',
             'dangerous',
             `${where} gained the shield rule ${printRule(is)}`,
-            `${where} gained the shield rule ${printRule(is)}: callers allowed before may now be refused`,
+            'callers allowed before may now be refused',
           ),
         );
       else if (was !== undefined && is !== undefined && !ruleImplies(is, was))
@@ -507,7 +506,7 @@ function shieldChanges(
             'AUTHZ_RULE_WEAKENED',
             'breaking',
             `${where}: shield rule ${printRule(was)} became ${printRule(is)}`,
-            `${where}: shield rule ${printRule(was)} became ${printRule(is)}, which is not shown to refuse everyone the old rule refused`,
+            'the new rule is not shown to refuse everyone the old one refused',
           ),
         );
       else if (was !== undefined && is !== undefined)
@@ -517,7 +516,7 @@ function shieldChanges(
             'AUTHZ_RULE_TIGHTENED',
             'dangerous',
             `${where}: shield rule ${printRule(was)} became ${printRule(is)}`,
-            `${where}: shield rule ${printRule(was)} became the stricter ${printRule(is)}: callers allowed before may now be refused`,
+            'stricter: callers allowed before may now be refused',
           ),
         );
     }
