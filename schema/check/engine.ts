@@ -271,7 +271,8 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
         operations
           .filter((op) => {
             if (path === undefined) return true;
-            const key = parentOnly ? path.slice(0, path.lastIndexOf('.')) : path;
+            const dot = path.lastIndexOf('.');
+            const key = parentOnly && dot > 0 ? path.slice(0, dot) : path;
             return usage.get(op)!.has(key);
           })
           .map(affected);
