@@ -46,13 +46,24 @@ const userOf = (ctx: ShieldContext): UserCaller | Error =>
       ? forbidden('A user token is required')
       : unauthenticated();
 
+/**
+ * The FORBIDDEN a user lacking any of `permissions` gets, or undefined when they hold them all.
+ * hasPermission answers with it; so does a resolver that must check by itself (an entity
+ * reference: `_entities` skips the Query rules).
+ */
+export function missingPermissions(user: UserCaller, permissions: readonly string[]) {
+  const missing = permissions.filter((p) => !user.permissions.includes(p));
+  return missing.length === 0
+    ? undefined
+    : forbidden(`Missing required permission: ${missing.join(', ')}`, [...permissions]);
+}
+
 /** The user holds every one of `permissions` (granted by a role or by the token's claim). */
 export function hasPermission(...permissions: string[]): ShieldRule {
   return rule(`hasPermission(${permissions.join(',')})`, { cache: 'contextual' })((_p, _a, ctx: ShieldContext) => {
     const user = userOf(ctx);
     if (user instanceof Error) return user;
-    const missing = permissions.filter((p) => !user.permissions.includes(p));
-    return missing.length === 0 ? true : forbidden(`Missing required permission: ${missing.join(', ')}`, permissions);
+    return missingPermissions(user, permissions) ?? true;
   });
 }
 

@@ -1,7 +1,7 @@
 // Object and entity resolvers: Job (its own entity), Tenant (the auth subgraph's, extended with
 // jobQuota here), the User reference, and Worker (an entity of the platform's registry).
-import { forbidden } from '@eventzr/lib/errors';
 import { Permission } from '@eventzr/lib/permissions';
+import { missingPermissions } from '@eventzr/lib/shield';
 import type { JobsContext } from '../context.ts';
 import type { JobResolvers, TenantResolvers, WorkerResolvers } from '../generated/resolvers-types.ts';
 import { loadJob, loadWorker } from '../loaders.ts';
@@ -9,8 +9,8 @@ import type { QuotaState } from '../repositories/quotas.ts';
 
 /** _entities admits any verified caller, so a reference checks what the matching Query field's rule checks. */
 function requirePermission(ctx: JobsContext, permission: string): void {
-  if (ctx.caller.kind === 'user' && !ctx.caller.permissions.includes(permission))
-    throw forbidden(`Missing required permission: ${permission}`, [permission]);
+  const refusal = ctx.caller.kind === 'user' ? missingPermissions(ctx.caller, [permission]) : undefined;
+  if (refusal) throw refusal;
 }
 
 export const Job: JobResolvers = {
