@@ -21,6 +21,9 @@ export type RuleDescription =
 /** Subgraph → "Type.field" → the rule guarding it. Root fields without a rule are denied. */
 export type AccessManifest = Record<string, Record<string, RuleDescription>>;
 
+/** A subgraph's graphql-shield tree: type → field (or '*') → rule. */
+export type ShieldTree = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
 /** What applyShield denies a root field the tree does not name (fallbackRule). */
 export const FALLBACK_DENY = 'deny (fallback)';
 
@@ -70,10 +73,7 @@ export function describeRule(rule: unknown): RuleDescription {
  * The rule of every field a subgraph's tree guards: every root field of its SDL (the tree's
  * rule, or FALLBACK_DENY), and every non-root field the tree names or covers with '*'.
  */
-export function subgraphAccess(
-  sdl: string,
-  tree: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
-): Record<string, RuleDescription> {
+export function subgraphAccess(sdl: string, tree: ShieldTree): Record<string, RuleDescription> {
   // Federation directives are left undefined: only type and field names matter here.
   const schema = buildSchema(sdl, { assumeValidSDL: true });
   const out: Record<string, RuleDescription> = {};
@@ -86,6 +86,19 @@ export function subgraphAccess(
       if (rule !== undefined) out[`${type.name}.${field}`] = describeRule(rule);
       else if (ROOT_TYPES.has(type.name)) out[`${type.name}.${field}`] = FALLBACK_DENY;
     }
+  }
+  return sortKeys(out);
+}
+
+/** The manifest of every subgraph that has a tree (schema/access.json is this, printed). */
+export function accessManifest(
+  subgraphs: readonly { name: string; sdl: string }[],
+  trees: Readonly<Record<string, ShieldTree>>,
+): AccessManifest {
+  const out: AccessManifest = {};
+  for (const s of subgraphs) {
+    const tree = trees[s.name];
+    if (tree) out[s.name] = subgraphAccess(s.sdl, tree);
   }
   return sortKeys(out);
 }

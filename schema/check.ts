@@ -8,21 +8,12 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import codegenConfig from '../codegen.ts';
-import { sortKeys, subgraphAccess } from './access.ts';
-import { composeSubgraphs, printAccess, readIfExists, repositorySubgraphs } from './compose.ts';
+import { readIfExists, repositorySubgraphs, repositoryTrees } from './compose.ts';
 import { codegenArtifacts } from './check/codegen.ts';
-import { runSchemaCheck, type Artifact, type CheckInput, type ShieldTree } from './check/engine.ts';
+import { runSchemaCheck, type Artifact, type Base } from './check/engine.ts';
 import { fileAt, isShallow, newestDifferentVersion, revExists, shortRev } from './check/git.ts';
 import { formatReport } from './check/report.ts';
-import {
-  ACCESS_PATH,
-  API_SCHEMA_PATH,
-  APPROVALS_PATH,
-  OPERATIONS_DIR,
-  ROOT,
-  SUBGRAPHS,
-  SUPERGRAPH_PATH,
-} from './subgraphs.ts';
+import { ACCESS_PATH, API_SCHEMA_PATH, APPROVALS_PATH, OPERATIONS_DIR, ROOT, SUPERGRAPH_PATH } from './subgraphs.ts';
 
 class UsageError extends Error {}
 
@@ -47,18 +38,8 @@ function parseArgs(argv: string[]): { base?: string; json: boolean; jsonFile?: s
 
 const rel = (p: string) => relative(ROOT, p);
 
-async function shieldTrees(): Promise<Record<string, ShieldTree>> {
-  const trees: Record<string, ShieldTree> = {};
-  for (const s of SUBGRAPHS) {
-    const mod = (await import(join(ROOT, s.permissionsPath))) as { permissions?: ShieldTree };
-    if (!mod.permissions) throw new Error(`${s.permissionsPath} does not export \`permissions\``);
-    trees[s.name] = mod.permissions;
-  }
-  return trees;
-}
-
 /** The base: --base REV, or per file the newest committed version differing from the fresh one. */
-function baseOf(rev: string | undefined, fresh: { supergraph?: string; access?: string }): CheckInput['base'] {
+function baseOf(rev: string | undefined, fresh: { supergraph: string; access?: string }): Base | undefined {
   const [sPath, aPath] = [rel(SUPERGRAPH_PATH), rel(ACCESS_PATH)];
   if (rev !== undefined) {
     if (!revExists(ROOT, rev)) throw new UsageError(`--base ${rev}: no such git revision`);
@@ -66,7 +47,6 @@ function baseOf(rev: string | undefined, fresh: { supergraph?: string; access?: 
     if (supergraph === undefined) throw new UsageError(`--base ${rev}: ${sPath} does not exist there`);
     return { label: `${sPath} at ${rev} (${shortRev(ROOT, rev)})`, supergraph, access: fileAt(ROOT, rev, aPath) };
   }
-  if (fresh.supergraph === undefined) return undefined;
   const s = newestDifferentVersion(ROOT, sPath, fresh.supergraph);
   const a = fresh.access === undefined ? undefined : newestDifferentVersion(ROOT, aPath, fresh.access);
   if (!s && !a) return undefined;
@@ -78,39 +58,32 @@ function baseOf(rev: string | undefined, fresh: { supergraph?: string; access?: 
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const subgraphs = repositorySubgraphs();
-  const trees = await shieldTrees();
+  if (args.base !== undefined && !revExists(ROOT, args.base))
+    throw new UsageError(`--base ${args.base}: no such git revision`);
   const registry = readdirSync(OPERATIONS_DIR)
     .filter((f) => f.endsWith('.graphql'))
     .sort()
     .map((f) => ({ file: rel(join(OPERATIONS_DIR, f)), source: readIfExists(join(OPERATIONS_DIR, f))! }));
 
-  // What composition writes now decides the default base; the engine composes again, cheaply.
-  const fresh = composeSubgraphs(subgraphs);
-  const freshAccess = printAccess(
-    sortKeys(Object.fromEntries(subgraphs.map((s) => [s.name, subgraphAccess(s.sdl, trees[s.name]!)]))),
-  );
-  const base = baseOf(args.base, { supergraph: fresh.supergraphSdl, access: freshAccess });
   // Codegen refuses documents that do not validate; the check reports those operations itself.
   let generated: Artifact[] = [];
   let codegenError: string | undefined;
-  if (fresh.apiSdl)
-    try {
-      generated = await codegenArtifacts(codegenConfig, ROOT);
-    } catch (err) {
-      codegenError = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    }
+  try {
+    generated = await codegenArtifacts(codegenConfig, ROOT);
+  } catch (err) {
+    codegenError = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  }
 
   const report = await runSchemaCheck({
-    subgraphs,
-    trees,
+    subgraphs: repositorySubgraphs(),
+    trees: await repositoryTrees(),
     committed: {
       supergraph: readIfExists(SUPERGRAPH_PATH),
       api: readIfExists(API_SCHEMA_PATH),
       access: readIfExists(ACCESS_PATH),
     },
     generated,
-    ...(base ? { base } : {}),
+    base: (fresh) => baseOf(args.base, fresh),
     registry,
     approvals: readIfExists(APPROVALS_PATH),
   });
@@ -118,7 +91,7 @@ async function main(): Promise<number> {
     report.errors.push({ check: 'codegen', message: `npm run codegen fails: ${codegenError}` });
     report.ok = false;
   }
-  if (!base && isShallow(ROOT))
+  if (!report.base && isShallow(ROOT))
     report.warnings.push({
       check: 'base',
       message: 'shallow clone: no earlier supergraph to compare with (fetch more history or pass --base)',

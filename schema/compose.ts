@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { getLocation, parse, printSchema, Source, type ASTNode, type GraphQLError } from 'graphql';
-import { sortKeys, subgraphAccess, type AccessManifest } from './access.ts';
+import { accessManifest, type AccessManifest, type ShieldTree } from './access.ts';
 import {
   ACCESS_PATH,
   API_SCHEMA_PATH,
@@ -117,17 +117,17 @@ export function repositorySubgraphs(list: readonly SubgraphSource[] = SUBGRAPHS)
   return list.map((s) => ({ name: s.name, url: s.url, sdl: readSubgraphSdl(s.schemaPath), file: s.schemaPath }));
 }
 
-/** Every repository subgraph's shield rules (imports each one's src/permissions.ts). */
-export async function repositoryAccess(list: readonly SubgraphSource[] = SUBGRAPHS): Promise<AccessManifest> {
-  const out: AccessManifest = {};
+/** Every repository subgraph's shield tree (the `permissions` its src/permissions.ts exports). */
+export async function repositoryTrees(
+  list: readonly SubgraphSource[] = SUBGRAPHS,
+): Promise<Record<string, ShieldTree>> {
+  const trees: Record<string, ShieldTree> = {};
   for (const s of list) {
-    const mod = (await import(`${ROOT}/${s.permissionsPath}`)) as {
-      permissions?: Record<string, Record<string, unknown>>;
-    };
+    const mod = (await import(`${ROOT}/${s.permissionsPath}`)) as { permissions?: ShieldTree };
     if (!mod.permissions) throw new Error(`${s.permissionsPath} does not export \`permissions\``);
-    out[s.name] = subgraphAccess(readSubgraphSdl(s.schemaPath), mod.permissions);
+    trees[s.name] = mod.permissions;
   }
-  return sortKeys(out);
+  return trees;
 }
 
 export const printAccess = (m: AccessManifest) => JSON.stringify(m, null, 2) + '\n';
@@ -144,14 +144,15 @@ export function composeSupergraph(): { supergraphSdl?: string; errors: string[];
 
 /** The committed files `schema:compose` writes, with what a fresh composition would write. */
 export async function composedFiles(): Promise<{ composition: Composition; files: { path: string; fresh: string }[] }> {
-  const composition = composeSubgraphs(repositorySubgraphs());
+  const subgraphs = repositorySubgraphs();
+  const composition = composeSubgraphs(subgraphs);
   if (!composition.supergraphSdl || !composition.apiSdl) return { composition, files: [] };
   return {
     composition,
     files: [
       { path: SUPERGRAPH_PATH, fresh: composition.supergraphSdl },
       { path: API_SCHEMA_PATH, fresh: composition.apiSdl },
-      { path: ACCESS_PATH, fresh: printAccess(await repositoryAccess()) },
+      { path: ACCESS_PATH, fresh: printAccess(accessManifest(subgraphs, await repositoryTrees())) },
     ],
   };
 }

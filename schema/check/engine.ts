@@ -7,23 +7,30 @@ import { diff, CriticalityLevel, type Change } from '@graphql-inspector/core';
 import { buildSchema, isObjectType, printSchema, type GraphQLSchema } from 'graphql';
 import { authzDisagreements } from '../../lib/src/authz-check.ts';
 import {
+  accessManifest,
   FALLBACK_DENY,
   printRequirement,
   printRule,
   requirementImplies,
   routerRequirements,
   ruleImplies,
-  sortKeys,
-  subgraphAccess,
   type AccessManifest,
   type RuleDescription,
+  type ShieldTree,
 } from '../access.ts';
 import { composeSubgraphs, printAccess, type Diagnostic, type Location, type SubgraphInput } from '../compose.ts';
 import { readApprovals, type Approval } from './approvals.ts';
 import { lintSubgraph, type LintIssue } from './lint.ts';
 import { readRegistry, usageOf, validateOperation, type RegisteredOperation, type RegistryFile } from './operations.ts';
 
-export type ShieldTree = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+export type { ShieldTree };
+
+/** The version a change is compared with. */
+export interface Base {
+  label: string;
+  supergraph?: string;
+  access?: string;
+}
 
 export interface Artifact {
   /** Repository-relative path. */
@@ -42,8 +49,11 @@ export interface CheckInput {
   committed: { supergraph?: string; api?: string; access?: string };
   /** Other generated files, each with what its generator writes now (codegen output). */
   generated?: readonly Artifact[];
-  /** What the change is compared with; absent when there is no earlier version. */
-  base?: { label: string; supergraph?: string; access?: string };
+  /**
+   * What the change is compared with; absent when there is no earlier version. A function is
+   * given what composition writes now (the default base is the newest version differing from it).
+   */
+  base?: Base | ((fresh: { supergraph: string; access?: string }) => Base | undefined);
   registry: readonly RegistryFile[];
   /** schema/approvals.yaml as text (undefined: no file). */
   approvals?: string;
@@ -141,7 +151,6 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
   const report: CheckReport = {
     ok: false,
     subgraphs: input.subgraphs.map((s) => s.name),
-    ...(input.base ? { base: input.base.label } : {}),
     composition: { ok: false, errors: [], hints: [] },
     files: [],
     operations: { clients: {}, invalid: [] },
@@ -207,7 +216,7 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
   // 2. Committed artifacts equal what composition and codegen write now.
   let freshAccess: AccessManifest | undefined;
   try {
-    freshAccess = accessOf(input);
+    if (input.trees) freshAccess = accessManifest(input.subgraphs, input.trees);
   } catch (err) {
     errors.push({ check: 'authorization', message: (err as Error).message });
   }
@@ -255,14 +264,22 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
   }
 
   // 4. What changed since the base, and who it breaks.
-  if (input.base?.supergraph !== undefined) {
+  const base =
+    typeof input.base === 'function'
+      ? input.base({
+          supergraph: composition.supergraphSdl,
+          ...(freshAccess ? { access: printAccess(freshAccess) } : {}),
+        })
+      : input.base;
+  if (base) report.base = base.label;
+  if (base?.supergraph !== undefined) {
     let baseApi: GraphQLSchema | undefined;
     try {
-      baseApi = apiSchemaOfSupergraph(input.base.supergraph);
+      baseApi = apiSchemaOfSupergraph(base.supergraph);
     } catch (err) {
       errors.push({
         check: 'base',
-        message: `the base supergraph (${input.base.label}) is unreadable: ${(err as Error).message}`,
+        message: `the base supergraph (${base.label}) is unreadable: ${(err as Error).message}`,
       });
     }
     if (baseApi) {
@@ -277,13 +294,13 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
           })
           .map(affected);
       for (const c of await diff(baseApi, api)) report.changes.push(schemaChange(c, users));
-      report.changes.push(...routerAuthzChanges(input.base.supergraph, composition.supergraphSdl, api, users));
+      report.changes.push(...routerAuthzChanges(base.supergraph, composition.supergraphSdl, api, users));
     }
   }
-  if (input.base?.access !== undefined && freshAccess) {
+  if (base?.access !== undefined && freshAccess) {
     let baseAccess: AccessManifest | undefined;
     try {
-      baseAccess = JSON.parse(input.base.access) as AccessManifest;
+      baseAccess = JSON.parse(base.access) as AccessManifest;
     } catch (err) {
       errors.push({ check: 'base', message: `the base access.json is not JSON: ${(err as Error).message}` });
     }
@@ -303,7 +320,7 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
     if (c.verdict === 'error') errors.push({ check, message });
     if (c.verdict === 'warning') warnings.push({ check, message });
   }
-  if (input.base)
+  if (base)
     for (const a of approvals)
       if (!report.changes.some((c) => c.id === a.change))
         warnings.push({
@@ -323,16 +340,6 @@ const affected = (op: RegisteredOperation): AffectedOperation => ({
   operation: op.name,
   file: op.file,
 });
-
-function accessOf(input: CheckInput): AccessManifest | undefined {
-  if (!input.trees) return undefined;
-  const out: AccessManifest = {};
-  for (const s of input.subgraphs) {
-    const tree = input.trees[s.name];
-    if (tree) out[s.name] = subgraphAccess(s.sdl, tree);
-  }
-  return sortKeys(out);
-}
 
 type Users = (path: string | undefined, parentOnly: boolean) => AffectedOperation[];
 

@@ -2,8 +2,8 @@
 // lint-clean and composable, that the schema-check tests change one thing at a time.
 import { hasPermission, isAuthenticated } from '../../../lib/src/shield.ts';
 import { printAccess, composeSubgraphs, type SubgraphInput } from '../../compose.ts';
-import { sortKeys, subgraphAccess } from '../../access.ts';
-import type { CheckInput, ShieldTree } from '../engine.ts';
+import { accessManifest, type ShieldTree } from '../../access.ts';
+import type { CheckInput } from '../engine.ts';
 
 const LINK = `extend schema
   @link(
@@ -172,9 +172,7 @@ export const subgraphs = (accounts = ACCOUNTS, orders = ORDERS): SubgraphInput[]
 export function composed(list: SubgraphInput[], trees: Record<string, ShieldTree> = TREES) {
   const c = composeSubgraphs(list);
   if (!c.supergraphSdl) throw new Error(`fixture does not compose: ${c.errors.map((e) => e.message).join('; ')}`);
-  const access = printAccess(
-    sortKeys(Object.fromEntries(list.map((s) => [s.name, subgraphAccess(s.sdl, trees[s.name]!)]))),
-  );
+  const access = printAccess(accessManifest(list, trees));
   return { supergraph: c.supergraphSdl, api: c.apiSdl, access };
 }
 
