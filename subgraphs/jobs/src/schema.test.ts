@@ -1,11 +1,10 @@
 // The jobs SDL: it composes with the other subgraphs, the contract's jobs operations validate
 // against the composed API exactly as written (and their subgraph part against this subgraph),
 // the pieces every subgraph shares are byte-identical, and everything is described.
-import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { Kind, parse, validate, type DefinitionNode } from 'graphql';
+import { buildSchema, Kind, parse, validate, type DefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { readSubgraphSdl, SUBGRAPHS } from '../../../schema/subgraphs.ts';
+import { composeSubgraphs, repositorySubgraphs } from '../../../schema/compose.ts';
 import { jobsDefinition, jobsSdl } from './subgraph.ts';
 import * as ops from './test-support.ts';
 
@@ -28,16 +27,14 @@ const CONTRACT = {
 
 describe('the jobs SDL', () => {
   it('composes with every subgraph of the supergraph', () => {
-    const result = composeServices(
-      SUBGRAPHS.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(readSubgraphSdl(s.schemaPath)) })),
-    );
-    expect(result.errors?.map((e) => e.message)).toBeUndefined();
+    const result = composeSubgraphs(repositorySubgraphs());
+    expect(result.errors.map((e) => e.message)).toEqual([]);
     // Descriptions of the auth subgraph's User and Tenant are repeated here; if auth rewords
     // them composition only hints, so that one kind of hint is tolerated.
-    const hints = (result.hints ?? []).filter((h) => h.definition.code !== 'INCONSISTENT_DESCRIPTION');
+    const hints = result.hints.filter((h) => h.code !== 'INCONSISTENT_DESCRIPTION');
     expect(hints.map((h) => h.message)).toEqual([]);
-    if (!result.errors) {
-      const api = result.schema.toAPISchema().toGraphQLJSSchema();
+    if (result.apiSdl) {
+      const api = buildSchema(result.apiSdl);
       for (const [name, op] of Object.entries(CONTRACT)) {
         expect(
           validate(api, parse(op)).map((e) => e.message),
