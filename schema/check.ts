@@ -5,13 +5,14 @@
 //                 committed version of each that differs from a fresh composition)
 //   --json        print the report as JSON instead of text
 //   --json FILE   also write the JSON report to FILE (for a CI system to post on a pull request)
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import codegenConfig from '../codegen.ts';
 import { readIfExists, repositorySubgraphs, repositoryTrees } from './compose.ts';
 import { codegenArtifacts } from './check/codegen.ts';
 import { runSchemaCheck, type Artifact, type Base } from './check/engine.ts';
 import { fileAt, isShallow, newestDifferentVersion, revExists, shortRev } from './check/git.ts';
+import { registryFiles } from './check/operations.ts';
 import { formatReport } from './check/report.ts';
 import { ACCESS_PATH, API_SCHEMA_PATH, APPROVALS_PATH, OPERATIONS_DIR, ROOT, SUPERGRAPH_PATH } from './subgraphs.ts';
 
@@ -60,10 +61,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.base !== undefined && !revExists(ROOT, args.base))
     throw new UsageError(`--base ${args.base}: no such git revision`);
-  const registry = readdirSync(OPERATIONS_DIR)
-    .filter((f) => f.endsWith('.graphql'))
-    .sort()
-    .map((f) => ({ file: rel(join(OPERATIONS_DIR, f)), source: readIfExists(join(OPERATIONS_DIR, f))! }));
+  const registry = registryFiles(OPERATIONS_DIR, ROOT);
 
   // Codegen refuses documents that do not validate; the check reports those operations itself.
   let generated: Artifact[] = [];

@@ -3,7 +3,8 @@
 // API schema, and a breaking change fails when one of them uses what it changes; `usageOf` lists
 // the schema coordinates an operation depends on, in the path format @graphql-inspector reports
 // changes with (`Type`, `Type.field`, `Type.field.argument`, `Input.field`, `Enum.VALUE`).
-import { basename } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import {
   Kind,
   TypeInfo,
@@ -40,6 +41,14 @@ export interface RegistryProblem {
   file: string;
   line?: number;
   message: string;
+}
+
+/** Every `<client>.graphql` of a registry directory, sorted, with paths relative to `root`. */
+export function registryFiles(dir: string, root: string): RegistryFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()
+    .map((f) => ({ file: relative(root, join(dir, f)), source: readFileSync(join(dir, f), 'utf8') }));
 }
 
 const CLIENT_TAG = /^#\s*client:\s*([a-z0-9][a-z0-9._-]*)\s*$/m;

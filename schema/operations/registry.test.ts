@@ -1,10 +1,10 @@
 // The registry starts from the client contract: every contract operation the supergraph serves
 // today is registered for its client, exactly as the contract writes it, and nothing else is.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, Kind, parse, print, validate, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { readRegistry } from '../check/operations.ts';
+import { readRegistry, registryFiles } from '../check/operations.ts';
 import { API_SCHEMA_PATH, OPERATIONS_DIR, ROOT } from '../subgraphs.ts';
 
 const CONTRACT = { 'eventzr-web': 'operations.graphql', 'eventzr-jobs-worker': 'internal.graphql' } as const;
@@ -17,10 +17,7 @@ const operationsOf = (source: string) =>
   );
 
 describe('the operation registry', () => {
-  const files = readdirSync(OPERATIONS_DIR)
-    .filter((f) => f.endsWith('.graphql'))
-    .map((f) => ({ file: `schema/operations/${f}`, source: readFileSync(join(OPERATIONS_DIR, f), 'utf8') }));
-  const { operations, problems } = readRegistry(files);
+  const { operations, problems } = readRegistry(registryFiles(OPERATIONS_DIR, ROOT));
   const api = buildSchema(readFileSync(API_SCHEMA_PATH, 'utf8'));
 
   it('has one well-formed file per client', () => {
