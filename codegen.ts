@@ -1,9 +1,10 @@
 // GraphQL Code Generator (`npm run codegen`), two kinds of output, both committed:
 //
-// - resolver types for each subgraph, from its own SDL with federation on: the context is the
-//   subgraph's own request context (src/context.ts), and every object type whose resolvers get a
-//   database row or domain object is mapped to that type, so parents and return values are
-//   checked against what the code really passes around;
+// - resolver types for each registered subgraph (schema/supergraph.yaml), from its own SDL with
+//   federation on: the context is the subgraph's own request context (src/context.ts), and every
+//   object type whose resolvers get a database row or domain object is mapped to that type (the
+//   subgraph's codegen.ts says which), so parents and return values are checked against what the
+//   code really passes around;
 // - typed documents for each registered client (schema/operations/<client>.graphql), against the
 //   public API schema: the TypeScript a web app imports to send an operation with typed
 //   variables and result.
@@ -12,9 +13,11 @@
 // files, so the config is deterministic (no timestamps, sorted client list) and every path is
 // relative to the repository root, where both commands run.
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import type { Types } from '@graphql-codegen/plugin-helpers';
+import { readRegistry, ROOT } from './lib/src/registry.ts';
 
 const OPERATIONS_DIR = 'schema/operations';
 const API_SCHEMA = 'schema/api.graphql';
@@ -25,11 +28,8 @@ const RESOLVER_SCALARS = {
   JSON: 'unknown',
 };
 
-/** The mappers' paths are relative to the generated file (src/generated/). */
-const DB = '../db/schema.ts';
-const LIB_CONNECTION = '@eventzr/lib/connection';
-
-interface SubgraphCodegen {
+/** A subgraph's own part of the config: `subgraphs/<name>/codegen.ts` exports it (paths relative to src/generated/). */
+export interface SubgraphCodegen {
   /** `<module relative to src/generated>#<type>` of the resolvers' context. */
   contextType: string;
   /** GraphQL type → the TypeScript type its resolvers receive as parent. */
@@ -45,59 +45,11 @@ interface SubgraphCodegen {
   enums?: Record<string, { type: string; values: Record<string, string> }>;
 }
 
-const SUBGRAPHS: Record<string, SubgraphCodegen> = {
-  auth: {
-    contextType: '../context.ts#AuthContext',
-    mappers: {
-      User: '../repositories/users.ts#UserWithTenant',
-      Tenant: `${DB}#TenantRow`,
-      LoginPayload: '../sessions.ts#Session',
-      RefreshTokenPayload: '../sessions.ts#Session',
-    },
-    enums: {
-      Role: {
-        type: '@eventzr/lib/permissions#Role',
-        values: { VIEWER: 'viewer', USER: 'user', ORGANIZER: 'organizer', ADMIN: 'admin' },
-      },
-      PlanTier: {
-        type: `${DB}#PlanTier`,
-        values: { FREE: 'free', STARTER: 'starter', PROFESSIONAL: 'professional', ENTERPRISE: 'enterprise' },
-      },
-    },
-  },
-  jobs: {
-    contextType: '../context.ts#JobsContext',
-    mappers: {
-      Job: `${DB}#JobRow`,
-      JobConnection: `${LIB_CONNECTION}#Connection<JobRow>`,
-      JobEdge: `${LIB_CONNECTION}#Edge<JobRow>`,
-      JobQuota: '../repositories/quotas.ts#QuotaState',
-      Tenant: '../repositories/quotas.ts#TenantKey',
-      Worker: '../repositories/workers.ts#WorkerView',
-      WorkerConnection: `${LIB_CONNECTION}#Connection<WorkerView>`,
-      WorkerEdge: `${LIB_CONNECTION}#Edge<WorkerView>`,
-    },
-    enums: {
-      JobStatus: {
-        type: `${DB}#JobStatus`,
-        values: {
-          QUEUED: 'queued',
-          RUNNING: 'running',
-          SUCCEEDED: 'succeeded',
-          FAILED: 'failed',
-          CANCELLED: 'cancelled',
-          DEAD_LETTERED: 'dead_lettered',
-        },
-      },
-    },
-  },
-};
-
-function resolverTypes(name: string, sg: SubgraphCodegen): Record<string, Types.ConfiguredOutput> {
+function resolverTypes(dir: string, sg: SubgraphCodegen): Record<string, Types.ConfiguredOutput> {
   const enums = Object.entries(sg.enums ?? {});
   return {
-    [`subgraphs/${name}/src/generated/resolvers-types.ts`]: {
-      schema: `subgraphs/${name}/schema.graphql`,
+    [`${dir}/src/generated/resolvers-types.ts`]: {
+      schema: `${dir}/schema.graphql`,
       plugins: ['typescript', 'typescript-resolvers'],
       config: {
         federation: true,
@@ -139,11 +91,19 @@ function clientDocuments(client: string): Record<string, Types.ConfiguredOutput>
   };
 }
 
+/** Every registered subgraph's folder (relative to the root) with its codegen.ts. */
+const subgraphs: [string, SubgraphCodegen][] = await Promise.all(
+  readRegistry().subgraphs.map(async (s): Promise<[string, SubgraphCodegen]> => {
+    const mod = (await import(pathToFileURL(join(s.dir, 'codegen.ts')).href)) as { default: SubgraphCodegen };
+    return [relative(ROOT, s.dir), mod.default];
+  }),
+);
+
 const config: CodegenConfig = {
   overwrite: true,
   // The check compares generated text, so nothing may vary between runs or machines.
   generates: {
-    ...Object.fromEntries(Object.entries(SUBGRAPHS).flatMap(([name, sg]) => Object.entries(resolverTypes(name, sg)))),
+    ...Object.fromEntries(subgraphs.flatMap(([dir, sg]) => Object.entries(resolverTypes(dir, sg)))),
     ...Object.fromEntries(registeredClients().flatMap((client) => Object.entries(clientDocuments(client)))),
   },
 };

@@ -13,7 +13,8 @@ import { cursorCodec, pageFromRows, pageRequest, toConnection } from '../lib/src
 import { effectivePermissions } from '../lib/src/permissions.ts';
 import { applyShield, isAuthenticated } from '../lib/src/shield.ts';
 import type { JobRow } from '../subgraphs/jobs/src/db/schema.ts';
-import { jobsDefinition } from '../subgraphs/jobs/src/subgraph.ts';
+import { resolvers as jobsResolvers } from '../subgraphs/jobs/src/resolvers/index.ts';
+import { subgraph as jobs } from '../subgraphs/jobs/src/subgraph.ts';
 
 const ROWS = 1000;
 const tenantId = '00000000-0000-4000-8000-000000000001';
@@ -42,7 +43,7 @@ type Key = { createdAt: string; id: string };
 const codec = cursorCodec<Key>('bench', tenantId, (k) => k as Key);
 const keyOf = (r: JobRow): Key => ({ createdAt: r.createdAt.toISOString(), id: r.id });
 
-const resolvers = jobsDefinition.resolvers as Record<string, Record<string, unknown>>;
+const resolvers = jobsResolvers as Record<string, Record<string, unknown>>;
 const benchResolvers = {
   ...resolvers,
   Query: {
@@ -54,8 +55,8 @@ const benchResolvers = {
     },
   },
 };
-const build = () => buildSubgraphSchema({ typeDefs: jobsDefinition.typeDefs, resolvers: benchResolvers as never });
-const tree = jobsDefinition.permissions;
+const build = () => buildSubgraphSchema({ typeDefs: jobs.typeDefs, resolvers: benchResolvers as never });
+const tree = jobs.permissions;
 
 const schemas: Array<[string, GraphQLSchema]> = [
   ['unshielded', build()],

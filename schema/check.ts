@@ -8,13 +8,17 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import codegenConfig from '../codegen.ts';
-import { readIfExists, repositorySubgraphs, repositoryTrees } from './compose.ts';
+import { composedPaths, readRegistry } from '../lib/src/registry.ts';
+import { readIfExists, registrySubgraphs, registryTrees } from './compose.ts';
 import { codegenArtifacts } from './check/codegen.ts';
 import { runSchemaCheck, type Artifact, type Base } from './check/engine.ts';
 import { fileAt, isShallow, newestDifferentVersion, revExists, shortRev } from './check/git.ts';
 import { registryFiles } from './check/operations.ts';
 import { formatReport } from './check/report.ts';
-import { ACCESS_PATH, API_SCHEMA_PATH, APPROVALS_PATH, OPERATIONS_DIR, ROOT, SUPERGRAPH_PATH } from './subgraphs.ts';
+import { APPROVALS_PATH, OPERATIONS_DIR, ROOT } from './subgraphs.ts';
+
+const subgraphRegistry = readRegistry();
+const { supergraph: SUPERGRAPH_PATH, api: API_SCHEMA_PATH, access: ACCESS_PATH } = composedPaths(subgraphRegistry);
 
 class UsageError extends Error {}
 
@@ -73,8 +77,8 @@ async function main(): Promise<number> {
   }
 
   const report = await runSchemaCheck({
-    subgraphs: repositorySubgraphs(),
-    trees: await repositoryTrees(),
+    subgraphs: registrySubgraphs(subgraphRegistry),
+    trees: await registryTrees(subgraphRegistry),
     committed: {
       supergraph: readIfExists(SUPERGRAPH_PATH),
       api: readIfExists(API_SCHEMA_PATH),

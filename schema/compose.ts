@@ -1,5 +1,5 @@
-// `npm run schema:compose`: composes every subgraph listed in schema/supergraph.yaml with
-// @apollo/composition and writes what is committed next to it:
+// `npm run schema:compose`: composes every subgraph of the registry (schema/supergraph.yaml, or
+// SUBGRAPH_REGISTRY) with @apollo/composition and writes what is committed next to it:
 //  - schema/supergraph.graphql, what the router serves (it never introspects subgraphs at start);
 //  - schema/api.graphql, the public API schema clients see and registered operations validate
 //    against;
@@ -7,19 +7,11 @@
 // Errors and hints are printed with their code, subgraph and file:line:column.
 // `--check` composes without writing and fails when a committed file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { getLocation, parse, printSchema, Source, type ASTNode, type GraphQLError } from 'graphql';
+import { composedPaths, displayPath, readRegistry, type Registry } from '../lib/src/registry.ts';
+import { loadSubgraphModule } from '../lib/src/subgraph.ts';
 import { accessManifest, type AccessManifest, type ShieldTree } from './access.ts';
-import {
-  ACCESS_PATH,
-  API_SCHEMA_PATH,
-  ROOT,
-  SUBGRAPHS,
-  SUPERGRAPH_PATH,
-  readSubgraphSdl,
-  type SubgraphSource,
-} from './subgraphs.ts';
 
 export interface SubgraphInput {
   name: string;
@@ -112,47 +104,39 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.code}: ${d.message}${where ? `\n    at ${where}` : ''}`;
 }
 
-/** The repository's subgraphs, as listed in schema/supergraph.yaml. */
-export function repositorySubgraphs(list: readonly SubgraphSource[] = SUBGRAPHS): SubgraphInput[] {
-  return list.map((s) => ({ name: s.name, url: s.url, sdl: readSubgraphSdl(s.schemaPath), file: s.schemaPath }));
+/** The registry's subgraphs with their SDL. */
+export function registrySubgraphs(registry: Registry = readRegistry()): SubgraphInput[] {
+  return registry.subgraphs.map((s) => ({
+    name: s.name,
+    url: s.url,
+    sdl: readFileSync(s.schemaPath, 'utf8'),
+    file: s.schemaFile,
+  }));
 }
 
-/** Every repository subgraph's shield tree (the `permissions` its src/permissions.ts exports). */
-export async function repositoryTrees(
-  list: readonly SubgraphSource[] = SUBGRAPHS,
-): Promise<Record<string, ShieldTree>> {
+/** Every registered subgraph's permission tree (its module's `permissions`). */
+export async function registryTrees(registry: Registry = readRegistry()): Promise<Record<string, ShieldTree>> {
   const trees: Record<string, ShieldTree> = {};
-  for (const s of list) {
-    const mod = (await import(`${ROOT}/${s.permissionsPath}`)) as { permissions?: ShieldTree };
-    if (!mod.permissions) throw new Error(`${s.permissionsPath} does not export \`permissions\``);
-    trees[s.name] = mod.permissions;
-  }
+  for (const s of registry.subgraphs) trees[s.name] = (await loadSubgraphModule(s)).permissions;
   return trees;
 }
 
 export const printAccess = (m: AccessManifest) => JSON.stringify(m, null, 2) + '\n';
 
-/** The repository's supergraph (kept for the router tests and the e2e stack). */
-export function composeSupergraph(): { supergraphSdl?: string; errors: string[]; hints: string[] } {
-  const c = composeSubgraphs(repositorySubgraphs());
-  return {
-    supergraphSdl: c.supergraphSdl,
-    errors: c.errors.map(formatDiagnostic),
-    hints: c.hints.map(formatDiagnostic),
-  };
-}
-
-/** The committed files `schema:compose` writes, with what a fresh composition would write. */
-export async function composedFiles(): Promise<{ composition: Composition; files: { path: string; fresh: string }[] }> {
-  const subgraphs = repositorySubgraphs();
+/** The files `schema:compose` writes next to the registry, with what a fresh composition would write. */
+export async function composedFiles(
+  registry: Registry = readRegistry(),
+): Promise<{ composition: Composition; files: { path: string; fresh: string }[] }> {
+  const subgraphs = registrySubgraphs(registry);
   const composition = composeSubgraphs(subgraphs);
   if (!composition.supergraphSdl || !composition.apiSdl) return { composition, files: [] };
+  const paths = composedPaths(registry);
   return {
     composition,
     files: [
-      { path: SUPERGRAPH_PATH, fresh: composition.supergraphSdl },
-      { path: API_SCHEMA_PATH, fresh: composition.apiSdl },
-      { path: ACCESS_PATH, fresh: printAccess(accessManifest(subgraphs, await repositoryTrees())) },
+      { path: paths.supergraph, fresh: composition.supergraphSdl },
+      { path: paths.api, fresh: composition.apiSdl },
+      { path: paths.access, fresh: printAccess(accessManifest(subgraphs, await registryTrees(registry))) },
     ],
   };
 }
@@ -168,24 +152,25 @@ export function readIfExists(path: string): string | undefined {
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const check = process.argv.includes('--check');
-  const { composition, files } = await composedFiles();
+  const registry = readRegistry();
+  const { composition, files } = await composedFiles(registry);
   for (const h of composition.hints) console.warn(`hint: ${formatDiagnostic(h)}`);
   if (composition.errors.length > 0) {
     for (const e of composition.errors) console.error(`error: ${formatDiagnostic(e)}`);
     console.error(`composition failed with ${composition.errors.length} error(s)`);
     process.exit(1);
   }
-  const stale = files.filter((f) => readIfExists(f.path) !== f.fresh).map((f) => relative(ROOT, f.path));
+  const stale = files.filter((f) => readIfExists(f.path) !== f.fresh).map((f) => displayPath(f.path));
   if (check) {
     if (stale.length > 0) {
       console.error(`stale: ${stale.join(', ')}: run \`npm run schema:compose\` and commit the result`);
       process.exit(1);
     }
-    console.log('schema/supergraph.graphql, api.graphql and access.json are up to date');
+    console.log(`${files.map((f) => displayPath(f.path)).join(', ')} are up to date`);
   } else {
     for (const f of files) writeFileSync(f.path, f.fresh);
     console.log(
-      `composed ${SUBGRAPHS.map((s) => s.name).join(', ')}: wrote ${files.map((f) => relative(ROOT, f.path)).join(', ')}`,
+      `composed ${registry.subgraphs.map((s) => s.name).join(', ')}: wrote ${files.map((f) => displayPath(f.path)).join(', ')}`,
     );
   }
 }

@@ -1,18 +1,43 @@
-// `npm start`: the whole supergraph on the embedded default. Starts the auth and jobs subgraphs
-// (each migrates and seeds its own PGlite database under .data/) and then the router, waits for
-// each to be ready, and prints the Sandbox URL with a working login. Ctrl-C stops everything;
-// a second start keeps the data (and the keys) in .data/.
+// `npm start`: the whole supergraph on the embedded default. Starts every subgraph of the
+// registry (schema/supergraph.yaml; each migrates and seeds its own PGlite database under .data/
+// and runs its background tasks) and then the router, waits for each to be ready, and prints the
+// Sandbox URL with a working login. Ctrl-C stops everything; a second start keeps the data (and
+// the keys) in .data/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
-import { inheritedEnv, launcherEnvSchema, readConfig } from '../lib/src/config.ts';
+import { z } from 'zod';
+import { commonEnv, inheritedEnv, port, readConfig, registryEnv, subgraphSettings } from '../lib/src/config.ts';
 import { DEV_PASSWORD, DEV_USERS } from '../lib/src/dev-seed.ts';
+import { readRegistry, ROOT, subgraphVariable } from '../lib/src/registry.ts';
+import { tokenIssuerSubgraph } from '../router/src/config.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
+/** The launcher's own variables; every process it starts validates the environment it inherits. */
+export const launcherEnvSchema = z
+  .looseObject({
+    ...commonEnv,
+    ...registryEnv,
+    DATA_DIR: z.string().default('.data'),
+    /** The router's port. */
+    PORT: port(4000),
+    TOKEN_ISSUER_SUBGRAPH: tokenIssuerSubgraph,
+  })
+  .transform((env, ctx) => ({
+    NODE_ENV: env.NODE_ENV,
+    LOG_LEVEL: env.LOG_LEVEL,
+    SUBGRAPH_REGISTRY: env.SUBGRAPH_REGISTRY,
+    DATA_DIR: env.DATA_DIR,
+    PORT: env.PORT,
+    TOKEN_ISSUER_SUBGRAPH: env.TOKEN_ISSUER_SUBGRAPH,
+    /** SUBGRAPH_<NAME>_PORT: a subgraph's port instead of its registry URL's. */
+    SUBGRAPH_PORTS: subgraphSettings('PORT', port(0))(env, ctx),
+  }));
+
 const env = readConfig(launcherEnvSchema);
+const registry = readRegistry();
 const dataDir = resolve(ROOT, env.DATA_DIR);
 
 interface LocalSecrets {
@@ -40,8 +65,8 @@ async function localSecrets(): Promise<LocalSecrets> {
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function start(name: string, entry: string, extraEnv: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+function start(name: string, entry: string, extraEnv: Record<string, string>, args: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: ROOT,
     env: { ...inheritedEnv(), NODE_ENV: env.NODE_ENV, LOG_LEVEL: env.LOG_LEVEL, DATA_DIR: dataDir, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,22 +128,31 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 async function main() {
+  const unknown = Object.keys(env.SUBGRAPH_PORTS).filter((n) => !registry.subgraphs.some((s) => s.name === n));
+  if (unknown.length > 0)
+    throw new Error(`${unknown.map((n) => subgraphVariable(n, 'PORT')).join(', ')}: no such subgraph in the registry`);
   const secrets = await localSecrets();
-  const issuer = `http://127.0.0.1:${env.AUTH_PORT}`;
-  const subgraphEnv = { ROUTER_CLAIMS_PUBLIC_KEY: secrets.claimsPublicKey, JWT_ISSUER: issuer, HOST: '127.0.0.1' };
-  const auth = start('auth', 'subgraphs/auth/src/main.ts', { ...subgraphEnv, PORT: String(env.AUTH_PORT) });
-  const jobs = start('jobs', 'subgraphs/jobs/src/main.ts', { ...subgraphEnv, PORT: String(env.JOBS_PORT) });
-  await Promise.all([
-    waitReady('auth', `http://127.0.0.1:${env.AUTH_PORT}/readyz`, auth),
-    waitReady('jobs', `http://127.0.0.1:${env.JOBS_PORT}/readyz`, jobs),
-  ]);
+  const ports = new Map(registry.subgraphs.map((s) => [s.name, env.SUBGRAPH_PORTS[s.name] || s.port]));
+  // The router verifies access tokens from the token-issuing subgraph, which names itself (iss)
+  // with the URL the router reaches it at.
+  const issuerPort = ports.get(env.TOKEN_ISSUER_SUBGRAPH);
+  const issuer: Record<string, string> = issuerPort ? { JWT_ISSUER: `http://127.0.0.1:${issuerPort}` } : {};
+  const subgraphEnv = { ROUTER_CLAIMS_PUBLIC_KEY: secrets.claimsPublicKey, HOST: '127.0.0.1', ...issuer };
+  await Promise.all(
+    registry.subgraphs.map((s) => {
+      const p = ports.get(s.name)!;
+      const child = start(s.name, 'lib/src/bin/subgraph.ts', { ...subgraphEnv, PORT: String(p) }, [s.name]);
+      return waitReady(s.name, `http://127.0.0.1:${p}/readyz`, child);
+    }),
+  );
   const router = start('router', 'router/src/main.ts', {
     PORT: String(env.PORT),
     ROUTER_CLAIMS_PRIVATE_KEY: secrets.claimsPrivateKey,
     INTERNAL_API_KEY: secrets.internalApiKey,
-    JWT_ISSUER: issuer,
-    AUTH_SUBGRAPH_URL: `http://127.0.0.1:${env.AUTH_PORT}/graphql`,
-    JOBS_SUBGRAPH_URL: `http://127.0.0.1:${env.JOBS_PORT}/graphql`,
+    ...issuer,
+    ...Object.fromEntries(
+      registry.subgraphs.map((s) => [subgraphVariable(s.name, 'URL'), `http://127.0.0.1:${ports.get(s.name)}/graphql`]),
+    ),
   });
   const url = `http://localhost:${env.PORT}/graphql`;
   await waitReady('router', `http://127.0.0.1:${env.PORT}/readyz`, router);
@@ -140,7 +174,9 @@ async function main() {
   };
   const token = body.data?.login?.accessToken;
   console.log(`
-  EventZR supergraph is running (embedded PGlite in ${env.DATA_DIR}/).
+  EventZR supergraph is running (embedded PGlite in ${env.DATA_DIR}/): ${registry.subgraphs
+    .map((s) => `${s.name} :${ports.get(s.name)}`)
+    .join(', ')}, router :${env.PORT}.
 
   Apollo Sandbox:  ${url}   (open it in a browser)
   Login:           ${user.email} / ${DEV_PASSWORD}   (tenant EventZR Demo; also admin@eventzr.com, viewer@eventzr.com, admin@acme.example, user@acme.example)
@@ -148,7 +184,7 @@ ${
   token
     ? `  Headers to paste into Sandbox (valid ${Math.round((body.data?.login?.expiresIn ?? 0) / 60)} min):
     {"Authorization": "Bearer ${token}"}
-  Try:  query Me { me { id email roles tenant { name planTier jobQuota { limit used remaining } } } }`
+  Try:  query Me { me { id email roles tenant { name planTier } } }`
     : `  (logging in through the router failed: ${JSON.stringify(body.errors ?? body)})`
 }
   Workers: the internal API key (x-internal-api-key) is in ${env.DATA_DIR}/local-secrets.json.

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../schema/subgraphs.ts';
 import { missingSelections, nullSelections } from './support/selection.ts';
-import { contractOperations, INTERNAL_KEY, startStack, type GqlResult, type Stack } from './support/stack.ts';
+import { clientOperations, INTERNAL_KEY, startStack, type GqlResult, type Stack } from './support/stack.ts';
 
-const web = contractOperations('operations.graphql');
-const internal = contractOperations('internal.graphql');
+const web = clientOperations('eventzr-web');
+const internal = clientOperations('eventzr-jobs-worker');
 const internalHeaders = { 'x-internal-api-key': INTERNAL_KEY };
 
 let stack: Stack;

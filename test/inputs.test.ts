@@ -1,9 +1,9 @@
 // Bad input through the router gets a clear error with a code or the GraphQL-over-HTTP status,
 // never a 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractOperations, startStack, type Stack } from './support/stack.ts';
+import { clientOperations, startStack, type Stack } from './support/stack.ts';
 
-const web = contractOperations('operations.graphql');
+const web = clientOperations('eventzr-web');
 let stack: Stack;
 let dev: string;
 let acme: string;

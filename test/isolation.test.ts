@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserCaller } from '../lib/src/claims.ts';
 import { effectivePermissions } from '../lib/src/permissions.ts';
-import { contractOperations, startStack, type Stack } from './support/stack.ts';
+import { clientOperations, startStack, type Stack } from './support/stack.ts';
 
-const web = contractOperations('operations.graphql');
+const web = clientOperations('eventzr-web');
 const TENANT_A = '00000000-0000-4000-8000-000000000001';
 const TENANT_B = '00000000-0000-4000-8000-000000000002';
 let stack: Stack;
@@ -68,13 +68,13 @@ describe("tenant A and tenant B's jobs", () => {
       issuer: 'auth',
     };
     const q = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id jobQuota { used } } } }';
-    const res = await stack.jobs.exec(callerA, q, { r: [{ __typename: 'Tenant', id: TENANT_B }] });
+    const res = await stack.subgraph('jobs').exec(callerA, q, { r: [{ __typename: 'Tenant', id: TENANT_B }] });
     expect(res.body.data?._entities).toEqual([null]);
-    const users = await stack.auth.exec(
-      callerA,
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } } }',
-      { r: [{ __typename: 'User', id: '00000000-0000-4000-8000-000000000202' }] },
-    );
+    const users = await stack
+      .subgraph('auth')
+      .exec(callerA, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } } }', {
+        r: [{ __typename: 'User', id: '00000000-0000-4000-8000-000000000202' }],
+      });
     expect(users.body.data?._entities).toEqual([null]);
   });
 });

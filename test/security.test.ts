@@ -3,10 +3,10 @@
 // SQL statement). The router's own tests cover every forged-token variant in detail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIMS_HEADER } from '../lib/src/claims.ts';
-import { contractOperations, startStack, type GqlResult, type Stack } from './support/stack.ts';
+import { clientOperations, startStack, type GqlResult, type Stack } from './support/stack.ts';
 
-const web = contractOperations('operations.graphql');
-const internal = contractOperations('internal.graphql');
+const web = clientOperations('eventzr-web');
+const internal = clientOperations('eventzr-jobs-worker');
 
 let stack: Stack;
 let dev: string;
@@ -92,7 +92,7 @@ describe('refused before any resolver runs', () => {
 
   it('straight to a subgraph with hand-made identity headers or a user token: 401', async () => {
     const before = stack.statements();
-    for (const sg of [stack.jobs, stack.auth]) {
+    for (const sg of [stack.subgraph('jobs'), stack.subgraph('auth')]) {
       const forged: Array<Record<string, string>> = [
         {
           'x-user-id': '00000000-0000-4000-8000-000000000101',
@@ -124,13 +124,17 @@ describe('refused before any resolver runs', () => {
       planTier: 'professional',
       issuer: 'auth',
     };
-    const token = await stack.jobs.sign(caller, '{ jobMetrics { queued } }');
-    const res = await stack.jobs.post({ query: '{ jobs(first: 100) { totalCount } }' }, { [CLAIMS_HEADER]: token });
+    const token = await stack.subgraph('jobs').sign(caller, '{ jobMetrics { queued } }');
+    const res = await stack
+      .subgraph('jobs')
+      .post({ query: '{ jobs(first: 100) { totalCount } }' }, { [CLAIMS_HEADER]: token });
     expect(res.status).toBe(401);
-    const audience = await stack.jobs.post(
-      { query: '{ jobMetrics { queued } }' },
-      { [CLAIMS_HEADER]: await stack.jobs.sign(caller, '{ jobMetrics { queued } }', {}, 'auth') },
-    );
+    const audience = await stack
+      .subgraph('jobs')
+      .post(
+        { query: '{ jobMetrics { queued } }' },
+        { [CLAIMS_HEADER]: await stack.subgraph('jobs').sign(caller, '{ jobMetrics { queued } }', {}, 'auth') },
+      );
     expect(audience.status).toBe(401);
   });
 });

@@ -21,19 +21,19 @@ describe('Job.createdBy across subgraphs', () => {
     const row = (createdBy: string, i: number) => ({
       id: crypto.randomUUID(),
       tenantId,
-      type: 'email.send',
+      type: 'creators.check',
       createdBy,
       createdAt: new Date(base + i * 1000),
     });
     const known = row(dev.id, 0);
     const deleted = row(crypto.randomUUID(), 1);
     const external = row('auth0|5f7c8ec7c33c6c004bbafe82', 2);
-    await stack.jobs.database.run({ tenantId }, (tx) => insertJobsIfAbsent(tx, [known, deleted, external]));
+    await stack.subgraph('jobs').database.run({ tenantId }, (tx) => insertJobsIfAbsent(tx, [known, deleted, external]));
 
     const { accessToken } = await stack.login(dev.email);
     const res = await stack.gql<{
       jobs: { totalCount: number; edges: { node: { id: string; createdBy: { id: string; email: string } | null } }[] };
-    }>(CONTRACT_JOBS, { first: 10 }, { token: accessToken });
+    }>(CONTRACT_JOBS, { first: 10, filter: { type: 'creators.check' } }, { token: accessToken });
     expect(res.status).toBe(200);
     const jobs = res.body.data?.jobs;
     expect(jobs?.totalCount, JSON.stringify(res.body.errors)).toBe(3);

@@ -1,27 +1,35 @@
-// Starts one subgraph process: config, database, migrations, optional seed, HTTP server, and a
-// clean shutdown on SIGINT/SIGTERM. Each subgraph's main.ts is one call to this.
-import { readConfig, subgraphEnvSchema, type SubgraphEnv } from './config.ts';
-import { openDatabase, type Database } from './db.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createSubgraphServer, type SubgraphDefinition } from './server.ts';
+// Starts one subgraph process: its configuration (lib's base variables plus its own), the
+// database, migrations, the development seed, the HTTP server, its background tasks, and a clean
+// shutdown on SIGINT/SIGTERM. The same for every subgraph: `npm run subgraph -- <name>` (bin/subgraph.ts).
+import type { z } from 'zod';
+import { parseConfig, readConfig, subgraphEnvSchema } from './config.ts';
+import { openDatabase } from './db.ts';
+import { createLogger } from './logger.ts';
+import type { RegisteredSubgraph } from './registry.ts';
+import { createSubgraphServer } from './server.ts';
+import { definitionOf, type SubgraphDeps, type SubgraphEnv, type SubgraphModule } from './subgraph.ts';
 
-export interface SubgraphMain<L> {
-  definition: SubgraphDefinition<L> | ((env: SubgraphEnv, database: Database) => Promise<SubgraphDefinition<L>>);
-  migrationsFolder: string;
-  defaultPort: number;
-  /** Development seed (skipped when NODE_ENV=production or SEED_DEV_DATA=false). */
-  seed?(database: Database): Promise<void>;
-  /**
-   * Work the process runs besides serving (e.g. a periodic sweep), started once the server
-   * listens. Returns its stop function, awaited on shutdown before the database closes.
-   */
-  background?(database: Database, log: Logger): () => Promise<void> | void;
+/** A subgraph's configuration from `env` (default: the process environment, read once). */
+export function subgraphConfig<Own extends z.ZodRawShape>(
+  module: Pick<SubgraphModule<Own>, 'env'>,
+  env?: Record<string, string | undefined>,
+): SubgraphEnv<Own> {
+  const schema = schemaOf(module);
+  return (env ? parseConfig(schema, env) : readConfig(schema)) as SubgraphEnv<Own>;
 }
 
-export async function startSubgraph<L>(name: string, main: SubgraphMain<L>): Promise<void> {
+const schemas = new WeakMap<object, z.ZodType>();
+function schemaOf(module: Pick<SubgraphModule, 'env'>): z.ZodType {
+  let s = schemas.get(module.env);
+  if (!s) schemas.set(module.env, (s = subgraphEnvSchema(module.env)));
+  return s;
+}
+
+export async function startSubgraph(module: SubgraphModule, entry: Pick<RegisteredSubgraph, 'port'>): Promise<void> {
+  const { name } = module;
   let env: SubgraphEnv;
   try {
-    env = readConfig(subgraphEnvSchema);
+    env = subgraphConfig(module);
   } catch (err) {
     console.error(`[${name}] ${(err as Error).message}`);
     process.exit(1);
@@ -30,24 +38,31 @@ export async function startSubgraph<L>(name: string, main: SubgraphMain<L>): Pro
   const production = env.NODE_ENV === 'production';
   const database = await openDatabase({
     name,
-    migrationsFolder: main.migrationsFolder,
+    migrationsFolder: module.migrationsFolder,
     url: env.DATABASE_URL,
     migratorUrl: env.DATABASE_MIGRATOR_URL,
     dataDir: env.DATA_DIR,
     poolMax: env.DATABASE_POOL_MAX,
   });
-  if (main.seed && !production && env.SEED_DEV_DATA) await main.seed(database);
-  const definition = typeof main.definition === 'function' ? await main.definition(env, database) : main.definition;
-  const server = await createSubgraphServer(definition, {
+  const deps: SubgraphDeps = { env, database, log };
+  if (module.seed && !production && env.SEED_DEV_DATA) await module.seed(deps);
+  const parts = await module.build(deps);
+  const server = await createSubgraphServer(definitionOf(module, parts), {
     database,
     log,
     production,
     bodyLimit: env.BODY_LIMIT,
     claims: env,
   });
-  const listening = await server.listen(env.PORT || main.defaultPort, env.HOST);
+  const listening = await server.listen(env.PORT || entry.port, env.HOST);
   log.info({ url: listening.url, database: database.kind }, `${name} subgraph listening`);
-  const stopBackground = main.background?.(database, log);
+  const stops = env.BACKGROUND_TASKS
+    ? module.background.map((task) => {
+        const stop = task.start(deps);
+        log.info({ task: task.name }, `background task ${task.name} started`);
+        return stop;
+      })
+    : [];
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -56,7 +71,7 @@ export async function startSubgraph<L>(name: string, main: SubgraphMain<L>): Pro
     log.info({ signal }, 'shutting down');
     await listening.close();
     await server.stop();
-    await stopBackground?.();
+    await Promise.all(stops.map((stop) => stop()));
     await database.close();
     process.exit(0);
   };

@@ -1,77 +1,51 @@
+// lib's configuration pieces: a subgraph's schema (lib's base plus its own variables), settings
+// named after subgraphs, and the error that names every bad variable.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, routerEnvSchema, subgraphEnvSchema } from './config.ts';
+import { z } from 'zod';
+import { ConfigError, parseConfig, subgraphEnvSchema, subgraphSettings, httpUrl } from './config.ts';
 
 const secret = 's'.repeat(40);
 
-describe('config', () => {
-  it('applies defaults', () => {
-    const c = parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret });
-    expect(c.PORT).toBe(4000);
-    expect(c.BODY_LIMIT).toBe(1024 * 1024);
-    expect(c.DEVELOPMENT_AUTH_ENABLED).toBe(false);
+describe('subgraph configuration', () => {
+  const schema = subgraphEnvSchema({ WIDGET_LIMIT: z.coerce.number().int().positive().default(5) });
+
+  it("is lib's base plus the subgraph's own variables, with defaults", () => {
+    const c = parseConfig(schema, { ROUTER_CLAIMS_SECRET: secret });
+    expect(c).toMatchObject({ WIDGET_LIMIT: 5, BODY_LIMIT: 1024 * 1024, SEED_DEV_DATA: true, BACKGROUND_TASKS: true });
+    // Another subgraph's variables are not this one's.
+    expect(c).not.toHaveProperty('JWT_ISSUER');
   });
 
-  it('names every bad variable at once, without echoing secrets', () => {
+  it('names every bad variable, its own and the base ones, and requires a database in production', () => {
+    let error: unknown;
     try {
-      parseConfig(routerEnvSchema, {
-        PORT: 'eighty',
-        BODY_LIMIT: 'huge',
-        INTERNAL_API_KEY: 'short',
-        NODE_ENV: 'staging',
-      });
-      expect.unreachable();
+      parseConfig(schema, { NODE_ENV: 'production', WIDGET_LIMIT: '-1', PORT: 'eighty' });
     } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      const msg = (e as Error).message;
-      for (const v of ['PORT', 'BODY_LIMIT', 'INTERNAL_API_KEY', 'NODE_ENV', 'ROUTER_CLAIMS_PRIVATE_KEY'])
-        expect(msg).toContain(v);
-      expect(msg).not.toContain('short');
-      expect(msg).toContain('"eighty"');
+      error = e;
     }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const v of ['WIDGET_LIMIT', 'PORT', 'DATABASE_URL', 'ROUTER_CLAIMS_PUBLIC_KEY']) expect(problems).toContain(v);
   });
 
-  it('refuses DEVELOPMENT_AUTH_ENABLED and DEV_JWT_SECRET in production', () => {
-    expect(() =>
-      parseConfig(routerEnvSchema, {
-        NODE_ENV: 'production',
-        DEVELOPMENT_AUTH_ENABLED: 'true',
-        ROUTER_CLAIMS_SECRET: secret,
-      }),
-    ).toThrowError(/DEVELOPMENT_AUTH_ENABLED/);
-    expect(() =>
-      parseConfig(routerEnvSchema, { NODE_ENV: 'production', DEV_JWT_SECRET: secret, ROUTER_CLAIMS_SECRET: secret }),
-    ).toThrowError(/DEV_JWT_SECRET/);
-  });
-
-  it('requires Auth0 settings together and a database in production', () => {
-    expect(() =>
-      parseConfig(routerEnvSchema, { AUTH0_DOMAIN: 'x.auth0.com', ROUTER_CLAIMS_SECRET: secret }),
-    ).toThrowError(/AUTH0/);
-    expect(() => parseConfig(subgraphEnvSchema, { NODE_ENV: 'production', ROUTER_CLAIMS_SECRET: secret })).toThrowError(
-      /DATABASE_URL/,
-    );
+  it("refuses a subgraph variable that redefines one of lib's", () => {
+    expect(() => subgraphEnvSchema({ PORT: z.string() })).toThrow(/must not redefine lib's: PORT/);
   });
 
   it('restores newlines in PEM keys passed through env files', () => {
-    const c = parseConfig(subgraphEnvSchema, {
+    const c = parseConfig(schema, {
       ROUTER_CLAIMS_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----',
     });
     expect(c.ROUTER_CLAIMS_PUBLIC_KEY).toBe('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----');
   });
 });
 
-describe('gateway telemetry', () => {
-  it('is switched off unless APOLLO_TELEMETRY=true (the gateway reads process.env itself)', async () => {
-    const { applyGatewayTelemetrySwitch } = await import('./config.ts');
-    /* eslint-disable no-restricted-properties -- this test checks the one write to process.env */
-    process.env.APOLLO_TELEMETRY_DISABLED = 'false';
-    applyGatewayTelemetrySwitch(parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret }));
-    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
-    applyGatewayTelemetrySwitch(
-      parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret, APOLLO_TELEMETRY: 'true' }),
-    );
-    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('false');
-    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-    /* eslint-enable no-restricted-properties */
+describe('settings named after subgraphs', () => {
+  it('maps SUBGRAPH_<NAME>_<SETTING> to the lower-case name and validates each value', () => {
+    const schema = z.looseObject({}).transform((env, ctx) => subgraphSettings('URL', httpUrl)(env, ctx));
+    expect(parseConfig(schema, { SUBGRAPH_JOBS_URL: 'http://jobs/graphql', OTHER: 'x' })).toEqual({
+      jobs: 'http://jobs/graphql',
+    });
+    expect(() => parseConfig(schema, { SUBGRAPH_JOBS_URL: 'not a url' })).toThrow(/SUBGRAPH_JOBS_URL/);
   });
 });

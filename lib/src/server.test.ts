@@ -5,11 +5,11 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIMS_HEADER } from './claims.ts';
 import { allow } from './shield.ts';
-import { startTestSubgraph, type TestSubgraph } from './testing.ts';
+import { startTestServer, type TestServer } from './testing.ts';
 
-let sg: TestSubgraph;
+let sg: TestServer;
 beforeAll(async () => {
-  sg = await startTestSubgraph(
+  sg = await startTestServer(
     {
       name: 'echo',
       typeDefs: parse('type Query { echo(v: String): String }'),

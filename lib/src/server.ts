@@ -31,7 +31,7 @@ import {
   type Listening,
 } from './http.ts';
 import type { Logger } from './logger.ts';
-import { applyShield, type ShieldRule } from './shield.ts';
+import { applyShield, type PermissionTree } from './shield.ts';
 
 /**
  * A subgraph's resolver map, which each subgraph types with its generated `Resolvers` (codegen.ts).
@@ -46,7 +46,7 @@ export interface SubgraphDefinition<L> {
   typeDefs: DocumentNode;
   resolvers: SubgraphResolvers;
   /** The graphql-shield tree (applied with fallbackRule deny). */
-  permissions: Record<string, Record<string, ShieldRule>>;
+  permissions: PermissionTree;
   /** Builds the request's DataLoaders: a fresh set per request, never shared. */
   createLoaders(ctx: BaseContext): L;
   /** Extra HTTP routes (e.g. the auth subgraph's JWKS), mounted before authentication. */

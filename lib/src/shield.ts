@@ -12,6 +12,9 @@ export type { IRules };
 /** A rule or a logic rule (and/or/not) as graphql-shield builds them. */
 export type ShieldRule = IRule | ReturnType<typeof and>;
 
+/** A subgraph's authorization: type → field → rule. */
+export type PermissionTree = Record<string, Record<string, ShieldRule>>;
+
 /** What every rule may read from the context. */
 export interface ShieldContext {
   caller: Caller;

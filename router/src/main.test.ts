@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, inheritedEnv, parseConfig, routerEnvSchema } from '@eventzr/lib/config';
+import { ConfigError, inheritedEnv, parseConfig } from '@eventzr/lib/config';
+import { routerEnvSchema } from './config.ts';
 import { composeFixtureSupergraph, routerConfig } from './__fixtures__/fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

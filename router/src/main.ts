@@ -1,7 +1,8 @@
 // The router process: configuration from the environment, the router on PORT, a clean stop on
 // SIGINT/SIGTERM. An invalid configuration (e.g. DEVELOPMENT_AUTH_ENABLED in production) stops
 // it before anything listens, with every problem named.
-import { readConfig, routerEnvSchema, type RouterEnv } from '@eventzr/lib/config';
+import { readConfig } from '@eventzr/lib/config';
+import { routerEnvSchema, type RouterEnv } from './config.ts';
 import { createLogger } from '@eventzr/lib/logger';
 import { createRouter } from './router.ts';
 

@@ -5,7 +5,7 @@
 // authentication (bearer token / internal key / anonymous) and x-tenant-id → Apollo Server:
 // parse, validate, layer-1 authorization (plugin) → gateway plans and calls subgraphs with
 // router-signed claims tokens → errors normalised and masked → meta added.
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -14,11 +14,13 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler } from 'express';
 import type { JWTVerifyGetKey } from 'jose';
 import { createClaimsSigner } from '@eventzr/lib/claims';
-import { applyGatewayTelemetrySwitch, type RouterEnv } from '@eventzr/lib/config';
+import { applyGatewayTelemetrySwitch } from '@eventzr/lib/config';
+import { composedPaths, DEFAULT_REGISTRY_PATH, ROOT } from '@eventzr/lib/registry';
 import { DEV_AUTH_USER, DEV_PASSWORD } from '@eventzr/lib/dev-seed';
 import { jsonBody, listen, type Listening } from '@eventzr/lib/http';
 import { createLogger, type Logger } from '@eventzr/lib/logger';
 import { createAuthenticator } from './auth/authenticate.ts';
+import type { RouterEnv } from './config.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
 import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
 import {
@@ -36,15 +38,13 @@ import { sandboxOptions } from './sandbox.ts';
 import { SubgraphDataSource } from './subgraph-source.ts';
 import { loadSupergraph, readSupergraphFile, type LoadedSupergraph } from './supergraph.ts';
 
-export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
-
 /** Origins Apollo Sandbox calls from; allowed in development only. */
 const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
 
 export interface RouterOptions {
   /** The supergraph SDL itself, instead of reading SUPERGRAPH_PATH (default schema/supergraph.graphql). */
   supergraphSdl?: string;
-  /** Subgraph name → URL; wins over AUTH_SUBGRAPH_URL / JOBS_SUBGRAPH_URL and the file's URLs. */
+  /** Subgraph name → URL; wins over SUBGRAPH_<NAME>_URL and the supergraph's routing URLs. */
   subgraphUrls?: Record<string, string>;
   /** Defaults to a pino logger named "router" at LOG_LEVEL. */
   logger?: Logger;
@@ -68,21 +68,23 @@ export interface Router {
   stop(): Promise<void>;
 }
 
+/** supergraph.graphql next to the registry file in use (schema/ unless SUBGRAPH_REGISTRY says otherwise). */
+function defaultSupergraphPath(config: Pick<RouterEnv, 'SUBGRAPH_REGISTRY'>): string {
+  const registry = config.SUBGRAPH_REGISTRY ? resolve(ROOT, config.SUBGRAPH_REGISTRY) : DEFAULT_REGISTRY_PATH;
+  return composedPaths({ outDir: dirname(registry) }).supergraph;
+}
+
 export async function createRouter(config: RouterEnv, opts: RouterOptions = {}): Promise<Router> {
   const log = opts.logger ?? createLogger('router', config.LOG_LEVEL);
   const production = config.NODE_ENV === 'production';
   const introspection = config.INTROSPECTION ?? !production;
 
-  const sdl = opts.supergraphSdl ?? readSupergraphFile(config.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH);
-  const supergraph = loadSupergraph(sdl, {
-    auth: config.AUTH_SUBGRAPH_URL,
-    jobs: config.JOBS_SUBGRAPH_URL,
-    ...opts.subgraphUrls,
-  });
+  const sdl = opts.supergraphSdl ?? readSupergraphFile(config.SUPERGRAPH_PATH ?? defaultSupergraphPath(config));
+  const supergraph = loadSupergraph(sdl, { ...config.SUBGRAPH_URLS, ...opts.subgraphUrls });
 
   const signer = await createClaimsSigner(config);
   const tokens = createTokenVerifier({
-    issuers: trustedIssuers(config, { keySets: opts.keySets }),
+    issuers: trustedIssuers(config, { keySets: opts.keySets, subgraphs: supergraph.subgraphs }),
     clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
     cacheMax: config.TOKEN_CACHE_MAX,
     now: opts.now,

@@ -51,13 +51,19 @@ describe('supergraph loading', () => {
   });
 
   it('overrides subgraph URLs by name and keeps the file URL of a subgraph without one', () => {
-    const loaded = loadSupergraph(sdl, { jobs: 'http://10.0.0.2:9000/graphql', vault: 'http://unused/graphql' });
+    const loaded = loadSupergraph(sdl, { jobs: 'http://10.0.0.2:9000/graphql', vault: undefined });
     expect(loaded.subgraphs).toEqual([
       { name: 'auth', url: 'http://file-auth:4001/graphql' },
       { name: 'jobs', url: 'http://10.0.0.2:9000/graphql' },
     ]);
     expect(loaded.gatewaySdl).toContain('url: "http://10.0.0.2:9000/graphql"');
     expect(loaded.gatewaySdl).not.toContain('file-jobs');
+  });
+
+  it('refuses a URL for a subgraph the supergraph does not declare (a typo or a stale setting)', () => {
+    expect(() => loadSupergraph(sdl, { jobs: 'http://jobs/graphql', vualt: 'http://vault/graphql' })).toThrow(
+      /a URL is configured for "vualt", which it does not declare \(its subgraphs: auth, jobs\)/,
+    );
   });
 
   it('refuses a security feature it does not enforce, and text that is not a supergraph', () => {

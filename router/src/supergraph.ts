@@ -225,6 +225,16 @@ export function loadSupergraph(
     },
   });
   if (subgraphs.length === 0) throw new SupergraphError('it declares no subgraph');
+  // A URL for a subgraph the supergraph lacks is a typo or a stale setting: say so rather than ignore it.
+  const unknown = Object.keys(urlOverrides).filter(
+    (name) => urlOverrides[name] !== undefined && !subgraphs.some((s) => s.name === name),
+  );
+  if (unknown.length > 0)
+    throw new SupergraphError(
+      `a URL is configured for ${unknown.map((n) => `"${n}"`).join(', ')}, which it does not declare (its subgraphs: ${subgraphs
+        .map((s) => s.name)
+        .join(', ')})`,
+    );
 
   let schema: GraphQLSchema;
   try {

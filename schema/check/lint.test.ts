@@ -5,7 +5,7 @@
 import { buildSubgraph } from '@apollo/federation-internals';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { readSubgraphSdl, SUBGRAPHS } from '../subgraphs.ts';
+import { registrySubgraphs } from '../compose.ts';
 import { LINT_RULES, lintSubgraph } from './lint.ts';
 import type { LintRuleId } from './lint.ts';
 
@@ -824,9 +824,9 @@ describe('lintSubgraph', () => {
 });
 
 describe('the real subgraphs', () => {
-  for (const { name, schemaPath } of SUBGRAPHS) {
-    it(`${name} (${schemaPath}) has no lint issues`, () => {
-      const issues = lintSubgraph(name, readSubgraphSdl(schemaPath));
+  for (const { name, sdl, file } of registrySubgraphs()) {
+    it(`${name} (${file}) has no lint issues`, () => {
+      const issues = lintSubgraph(name, sdl);
       expect(issues.map((i) => `${i.line}:${i.column} ${i.rule} ${i.coordinate}: ${i.message}`)).toEqual([]);
     });
   }

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { buildSchema, Kind, parse, print, validate, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { readRegistry, registryFiles } from '../check/operations.ts';
-import { API_SCHEMA_PATH, OPERATIONS_DIR, ROOT } from '../subgraphs.ts';
+import { composedPaths, readRegistry as readSubgraphRegistry } from '../../lib/src/registry.ts';
+import { OPERATIONS_DIR, ROOT } from '../subgraphs.ts';
+
+const API_SCHEMA_PATH = composedPaths(readSubgraphRegistry()).api;
 
 const CONTRACT = { 'eventzr-web': 'operations.graphql', 'eventzr-jobs-worker': 'internal.graphql' } as const;
 

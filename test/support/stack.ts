@@ -1,15 +1,17 @@
-// The whole supergraph for end-to-end tests: the auth and jobs subgraphs on fresh databases
-// (PGlite, or real Postgres under TEST_POSTGRES_URL), the supergraph composed from their SDL
-// files, and the router in front, each listening on a free port. Requests go over HTTP exactly
-// as a web app's or a worker's do.
-import { parseConfig, routerEnvSchema } from '../../lib/src/config.ts';
+// The whole supergraph for end-to-end tests: every subgraph of the registry on a fresh database
+// (PGlite, or real Postgres under TEST_POSTGRES_URL) with its development seed, the supergraph
+// composed from their SDL files, and the router in front, each listening on a free port.
+// Requests go over HTTP exactly as a web app's or a worker's do.
+import { print } from 'graphql';
+import { parseConfig } from '../../lib/src/config.ts';
+import { registeredOperations } from '../../lib/src/operations.ts';
 import { DEV_PASSWORD } from '../../lib/src/dev-seed.ts';
+import { readRegistry, subgraphVariable } from '../../lib/src/registry.ts';
+import { loadSubgraphModule } from '../../lib/src/subgraph.ts';
 import { startTestSubgraph, testClaimsKeys, type TestSubgraph } from '../../lib/src/testing.ts';
+import { routerEnvSchema } from '../../router/src/config.ts';
 import { createRouter, type Router } from '../../router/src/router.ts';
-import { composeSupergraph } from '../../schema/compose.ts';
-import { seedDevData } from '../../subgraphs/auth/src/seed.ts';
-import { createAuthSubgraph, migrationsFolder as authMigrations } from '../../subgraphs/auth/src/subgraph.ts';
-import { jobsDefinition, migrationsFolder as jobsMigrations } from '../../subgraphs/jobs/src/subgraph.ts';
+import { composeSubgraphs, formatDiagnostic, registrySubgraphs } from '../../schema/compose.ts';
 
 export const ISSUER = 'https://auth.e2e.eventzr';
 export const AUDIENCE = 'eventzr-api';
@@ -28,9 +30,11 @@ export interface GqlResult<T = Record<string, any>> {
 export interface Stack {
   url: string;
   router: Router;
-  auth: TestSubgraph;
-  jobs: TestSubgraph;
-  /** SQL statements run so far by both subgraphs together. */
+  /** Every registered subgraph, by name. */
+  subgraphs: ReadonlyMap<string, TestSubgraph>;
+  /** One registered subgraph (throws for a name the registry lacks). */
+  subgraph(name: string): TestSubgraph;
+  /** SQL statements run so far by every subgraph together. */
   statements(): number;
   gql<T = Record<string, any>>(
     query: string,
@@ -43,36 +47,37 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(routerEnv: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  /** Router variables on top of the stack's. */
+  routerEnv?: Record<string, string>;
+  /** A registry file other than schema/supergraph.yaml (e.g. with a subgraph under development). */
+  registry?: string;
+}
+
+/** The variables every process of the stack shares, as one .env file would hold them. */
+const SHARED_ENV = { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const claims = await testClaimsKeys();
-  const [auth, jobs] = await Promise.all([
-    startTestSubgraph(
-      (database) =>
-        createAuthSubgraph(database, {
-          nodeEnv: 'test',
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          accessTokenTtlSeconds: 3600,
-          refreshTokenTtlSeconds: 86_400,
-          passwordResetTtlSeconds: 3600,
-        }),
-      { migrationsFolder: authMigrations, seed: seedDevData },
-    ),
-    startTestSubgraph(jobsDefinition, { migrationsFolder: jobsMigrations }),
-  ]);
-  const { supergraphSdl, errors } = composeSupergraph();
-  if (!supergraphSdl) throw new Error(`composition failed: ${errors.join('; ')}`);
+  const registry = readRegistry(opts.registry);
+  const started = await Promise.all(
+    registry.subgraphs.map(async (entry) => {
+      const module = await loadSubgraphModule(entry);
+      return [entry.name, await startTestSubgraph(module, { env: SHARED_ENV, seed: true })] as const;
+    }),
+  );
+  const subgraphs = new Map<string, TestSubgraph>(started);
+  const composition = composeSubgraphs(registrySubgraphs(registry));
+  if (!composition.supergraphSdl)
+    throw new Error(`composition failed: ${composition.errors.map(formatDiagnostic).join('; ')}`);
   const config = parseConfig(routerEnvSchema, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    ...SHARED_ENV,
     ROUTER_CLAIMS_PRIVATE_KEY: claims.ROUTER_CLAIMS_PRIVATE_KEY,
-    JWT_ISSUER: ISSUER,
-    JWT_AUDIENCE: AUDIENCE,
-    AUTH_SUBGRAPH_URL: auth.url,
-    JOBS_SUBGRAPH_URL: jobs.url,
     INTERNAL_API_KEY: INTERNAL_KEY,
-    ...routerEnv,
+    ...Object.fromEntries(started.map(([name, sg]) => [subgraphVariable(name, 'URL'), sg.url])),
+    ...opts.routerEnv,
   });
+  const supergraphSdl = composition.supergraphSdl;
   const router = await createRouter(config, { supergraphSdl });
   const listening = await router.listen(0, '127.0.0.1');
 
@@ -100,9 +105,13 @@ export async function startStack(routerEnv: Record<string, string> = {}): Promis
   return {
     url: listening.url,
     router,
-    auth,
-    jobs,
-    statements: () => auth.database.stats.statements + jobs.database.stats.statements,
+    subgraphs,
+    subgraph(name) {
+      const sg = subgraphs.get(name);
+      if (!sg) throw new Error(`no subgraph ${name} in the stack (${[...subgraphs.keys()].join(', ')})`);
+      return sg;
+    },
+    statements: () => [...subgraphs.values()].reduce((n, sg) => n + sg.database.stats.statements, 0),
     gql,
     raw,
     async login(email, password = DEV_PASSWORD) {
@@ -115,9 +124,12 @@ export async function startStack(routerEnv: Record<string, string> = {}): Promis
     },
     async stop() {
       await router.stop();
-      await Promise.all([auth.close(), jobs.close()]);
+      await Promise.all([...subgraphs.values()].map((sg) => sg.close()));
     },
   };
 }
 
-export { contractOperations } from './contract.ts';
+/** A client's registered operations (schema/operations/<client>.graphql), by name, as it sends them. */
+export function clientOperations(client: 'eventzr-web' | 'eventzr-jobs-worker'): Map<string, string> {
+  return new Map([...registeredOperations(client)].map(([name, op]) => [name, print(op.document)]));
+}

@@ -108,16 +108,28 @@ describe('token verifier', () => {
     },
   );
 
-  it("defaults the JWKS to the auth subgraph's origin", async () => {
-    const config = await routerConfig({ AUTH_SUBGRAPH_URL: 'http://auth.internal:4001/graphql' });
-    expect(authJwksUrl(config).toString()).toBe('http://auth.internal:4001/.well-known/jwks.json');
+  it("defaults the JWKS to the token-issuing subgraph's origin, as the router reaches it", async () => {
+    const config = await routerConfig({});
+    const subgraphs = [
+      { name: 'auth', url: 'http://auth.internal:4001/graphql' },
+      { name: 'jobs', url: 'http://jobs.internal:4002/graphql' },
+    ];
+    expect(authJwksUrl(config, subgraphs).toString()).toBe('http://auth.internal:4001/.well-known/jwks.json');
+    expect(authJwksUrl({ ...config, TOKEN_ISSUER_SUBGRAPH: 'jobs' }, subgraphs).toString()).toBe(
+      'http://jobs.internal:4002/.well-known/jwks.json',
+    );
     expect(authJwksUrl({ ...config, AUTH_JWKS_URL: 'https://keys.example/jwks' }).toString()).toBe(
       'https://keys.example/jwks',
+    );
+    expect(() => authJwksUrl(config, subgraphs.slice(1))).toThrow(
+      /TOKEN_ISSUER_SUBGRAPH "auth" is not a subgraph of the supergraph: set AUTH_JWKS_URL/,
     );
   });
 
   it('trusts the development issuer only outside production, and Auth0 only when configured', async () => {
-    const labels = async (env: Record<string, string>) => trustedIssuers(await routerConfig(env)).map((i) => i.label);
+    const subgraphs = [{ name: 'auth', url: 'http://auth:4001/graphql' }];
+    const labels = async (env: Record<string, string>) =>
+      trustedIssuers(await routerConfig(env), { subgraphs }).map((i) => i.label);
     expect(await labels({})).toEqual(['auth', 'development']);
     expect(await labels({ DEV_JWT_SECRET: '' })).toEqual(['auth']);
     expect(

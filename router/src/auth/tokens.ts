@@ -12,7 +12,8 @@ import {
 } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { accessClaimsSchema, userCallerFromClaims, type UserCaller } from '@eventzr/lib/claims';
-import type { RouterEnv } from '@eventzr/lib/config';
+import type { RouterEnv } from '../config.ts';
+import type { SubgraphEndpoint } from '../supergraph.ts';
 
 /** A kid is looked up in a key set: only a plain token of URL-safe characters is ever used for that. */
 const SAFE_KID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -56,10 +57,25 @@ export interface TokenVerifier {
 export interface TrustOptions {
   /** Key sets to use instead of fetching them (tests: jose createLocalJWKSet). */
   keySets?: { auth?: JWTVerifyGetKey; auth0?: JWTVerifyGetKey };
+  /** The supergraph's subgraphs (URLs as overridden): the token issuer's JWKS is served by one of them. */
+  subgraphs?: readonly SubgraphEndpoint[];
 }
 
-export function authJwksUrl(config: Pick<RouterEnv, 'AUTH_JWKS_URL' | 'AUTH_SUBGRAPH_URL'>): URL {
-  return new URL(config.AUTH_JWKS_URL ?? new URL('/.well-known/jwks.json', config.AUTH_SUBGRAPH_URL).toString());
+/**
+ * Where the access tokens' keys are: AUTH_JWKS_URL, else /.well-known/jwks.json at the origin of
+ * the token-issuing subgraph (TOKEN_ISSUER_SUBGRAPH) as the router reaches it.
+ */
+export function authJwksUrl(
+  config: Pick<RouterEnv, 'AUTH_JWKS_URL' | 'TOKEN_ISSUER_SUBGRAPH'>,
+  subgraphs: readonly SubgraphEndpoint[] = [],
+): URL {
+  if (config.AUTH_JWKS_URL) return new URL(config.AUTH_JWKS_URL);
+  const issuer = subgraphs.find((s) => s.name === config.TOKEN_ISSUER_SUBGRAPH);
+  if (!issuer)
+    throw new Error(
+      `TOKEN_ISSUER_SUBGRAPH "${config.TOKEN_ISSUER_SUBGRAPH}" is not a subgraph of the supergraph: set AUTH_JWKS_URL`,
+    );
+  return new URL('/.well-known/jwks.json', issuer.url);
 }
 
 /** The issuers this configuration trusts. */
@@ -77,7 +93,7 @@ export function trustedIssuers(config: RouterEnv, opts: TrustOptions = {}): Trus
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       algorithms: ['RS256'],
-      key: opts.keySets?.auth ?? remote(authJwksUrl(config)),
+      key: opts.keySets?.auth ?? remote(authJwksUrl(config, opts.subgraphs)),
     },
   ];
   if (config.AUTH0_DOMAIN && config.AUTH0_ISSUER && config.AUTH0_AUDIENCE) {

@@ -1,9 +1,23 @@
-// The auth subgraph's settings, taken from the subgraph environment (lib/config.ts) by main.ts,
-// or given directly by tests.
-import type { SubgraphEnv } from '@eventzr/lib/config';
+// The auth subgraph's own environment variables (added to lib's subgraph base, see lib/config.ts),
+// and the settings its services read from them.
+import { z } from 'zod';
+import { positiveInt } from '@eventzr/lib/config';
+import type { SubgraphEnv } from '@eventzr/lib/subgraph';
+
+export const env = {
+  /** `iss` of the access tokens this subgraph issues: the router trusts tokens with it (its JWT_ISSUER). */
+  JWT_ISSUER: z.string().min(1).default('https://auth.eventzr.local'),
+  /** `aud` of the access tokens: what the router expects (its JWT_AUDIENCE). */
+  JWT_AUDIENCE: z.string().min(1).default('eventzr-api'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(3600),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 3600),
+  PASSWORD_RESET_TTL_SECONDS: positiveInt(3600),
+};
+
+export type AuthEnv = SubgraphEnv<typeof env>;
 
 export interface AuthConfig {
-  nodeEnv: SubgraphEnv['NODE_ENV'];
+  nodeEnv: AuthEnv['NODE_ENV'];
   issuer: string;
   audience: string;
   accessTokenTtlSeconds: number;
@@ -11,7 +25,7 @@ export interface AuthConfig {
   passwordResetTtlSeconds: number;
 }
 
-export function authConfigFromEnv(env: SubgraphEnv): AuthConfig {
+export function authConfigFromEnv(env: AuthEnv): AuthConfig {
   return {
     nodeEnv: env.NODE_ENV,
     issuer: env.JWT_ISSUER,

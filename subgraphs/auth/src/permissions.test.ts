@@ -6,9 +6,10 @@ import { authzDisagreements } from '@eventzr/lib/authz-check';
 import { ANONYMOUS, CLAIMS_HEADER, type Caller } from '@eventzr/lib/claims';
 import { PUBLIC_ROOT_FIELDS } from '@eventzr/lib/public';
 import { buildShieldedSchema } from '@eventzr/lib/server';
+import { definitionOf } from '@eventzr/lib/subgraph';
 import { guardedFields } from '@eventzr/lib/shield';
 import { permissions } from './permissions.ts';
-import { typeDefs } from './subgraph.ts';
+import { subgraph } from './subgraph.ts';
 import { TENANT_A, callerFor, devUser, firstError, startAuth, type StartedAuth } from './test-support.ts';
 
 let auth: StartedAuth;
@@ -57,12 +58,12 @@ const SHIELD_UNAUTHENTICATED = 'Missing or invalid authentication token';
 
 describe('SDL and permission tree', () => {
   it('agree (lib/authz-check)', () => {
-    expect(authzDisagreements(typeDefs, permissions)).toEqual([]);
+    expect(authzDisagreements(subgraph.typeDefs, permissions)).toEqual([]);
   });
 
   it('make exactly the PUBLIC_ROOT_FIELDS public', () => {
     const open: string[] = [];
-    for (const def of typeDefs.definitions) {
+    for (const def of subgraph.typeDefs.definitions) {
       if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || !['Query', 'Mutation'].includes(def.name.value)) continue;
       for (const f of (def as ObjectTypeDefinitionNode).fields ?? [])
         if ((f.directives ?? []).length === 0) open.push(`${def.name.value}.${f.name.value}`);
@@ -72,7 +73,7 @@ describe('SDL and permission tree', () => {
   });
 
   it('guards every root field of the executable schema, and the test covers each', () => {
-    const schema = buildShieldedSchema({ ...auth.def, permissions });
+    const schema = buildShieldedSchema(definitionOf(subgraph, auth.sg.parts));
     const roots = guardedFields(schema, permissions).filter((f) => /^(Query|Mutation)\./.test(f));
     expect(roots.sort()).toEqual(Object.keys(ROOT_OPERATIONS).sort());
     for (const f of roots) {

@@ -3,7 +3,7 @@
 // when NODE_ENV=production (lib/bootstrap.ts skips it).
 import type { Database } from '@eventzr/lib/db';
 import { DEV_PASSWORD, DEV_TENANTS, DEV_USERS } from '@eventzr/lib/dev-seed';
-import { hashPassword } from './passwords.ts';
+import { hashPassword } from './services/passwords.ts';
 import { ensureTenant } from './repositories/tenants.ts';
 import { ensureUser, usersByIds } from './repositories/users.ts';
 

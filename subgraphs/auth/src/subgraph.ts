@@ -1,21 +1,13 @@
-// The auth subgraph: users, tenants, sign-in and tokens. createAuthSubgraph loads (or, on first
-// start, creates) the signing key, so the definition is built once the database is open.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The auth subgraph: tenants, users, sign-in and tokens. Its resolvers are built once the database
+// is open, because they sign with the installation's key, loaded (or on first start made) there.
 import type { Express } from 'express';
-import { parse } from 'graphql';
-import type { Database } from '@eventzr/lib/db';
-import type { SubgraphDefinition } from '@eventzr/lib/server';
-import type { AuthConfig } from './config.ts';
-import { createLoaders, type AuthLoaders } from './loaders.ts';
+import { defineSubgraph } from '@eventzr/lib/subgraph';
+import { authConfigFromEnv, env } from './config.ts';
+import { createLoaders } from './loaders.ts';
 import { permissions } from './permissions.ts';
 import { createResolvers } from './resolvers/index.ts';
-import { createTokenIssuer, loadSigningKeys, type TokenIssuer } from './tokens.ts';
-
-export const SUBGRAPH_NAME = 'auth';
-export const DEFAULT_PORT = 4001;
-export const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
-export const typeDefs = parse(readFileSync(fileURLToPath(new URL('../schema.graphql', import.meta.url)), 'utf8'));
+import { seedDevData } from './seed.ts';
+import { createTokenIssuer, loadSigningKeys, type TokenIssuer } from './services/tokens.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
@@ -30,24 +22,21 @@ function jwksRoute(issuer: TokenIssuer) {
   };
 }
 
-export interface AuthSubgraph extends SubgraphDefinition<AuthLoaders> {
-  issuer: TokenIssuer;
-}
-
-export async function createAuthSubgraph(database: Database, config: AuthConfig): Promise<AuthSubgraph> {
-  const keys = await loadSigningKeys(database, { ttlSeconds: config.accessTokenTtlSeconds });
-  const issuer = createTokenIssuer(keys, {
-    issuer: config.issuer,
-    audience: config.audience,
-    ttlSeconds: config.accessTokenTtlSeconds,
-  });
-  return {
-    name: SUBGRAPH_NAME,
-    typeDefs,
-    resolvers: createResolvers({ database, issuer, config }),
-    permissions,
-    createLoaders,
-    routes: jwksRoute(issuer),
-    issuer,
-  };
-}
+export const subgraph = defineSubgraph({
+  name: 'auth',
+  moduleUrl: import.meta.url,
+  env,
+  permissions,
+  createLoaders,
+  async build({ env, database }) {
+    const config = authConfigFromEnv(env);
+    const keys = await loadSigningKeys(database, { ttlSeconds: config.accessTokenTtlSeconds });
+    const issuer = createTokenIssuer(keys, {
+      issuer: config.issuer,
+      audience: config.audience,
+      ttlSeconds: config.accessTokenTtlSeconds,
+    });
+    return { resolvers: createResolvers({ database, issuer, config }), routes: jwksRoute(issuer), issuer };
+  },
+  seed: ({ database }) => seedDevData(database),
+});

@@ -1,66 +1,62 @@
-// Test helpers shared by the auth subgraph's suites: a started subgraph on a fresh, seeded
-// database and callers for the seed's users.
+// Test helpers of the auth subgraph's suites: the subgraph started on a fresh, seeded database with
+// test token settings, and the contract's auth operations. Generic helpers come from lib/testing.
 import type { UserCaller } from '@eventzr/lib/claims';
-import { DEV_TENANTS, DEV_USERS, devUserCaller } from '@eventzr/lib/dev-seed';
-import { startTestSubgraph, type TestSubgraph } from '@eventzr/lib/testing';
-import { contractOperation } from '../../../test/support/contract.ts';
-import type { AuthConfig } from './config.ts';
-import { seedDevData } from './seed.ts';
-import { JWKS_PATH, createAuthSubgraph, migrationsFolder, type AuthSubgraph } from './subgraph.ts';
+import {
+  DEV_TENANT_A,
+  DEV_TENANT_B,
+  devCaller,
+  registeredOperation,
+  startTestSubgraph,
+  type DevEmail,
+  type TestSubgraph,
+} from '@eventzr/lib/testing';
+import { subgraphConfig } from '@eventzr/lib/bootstrap';
+import { authConfigFromEnv, type AuthConfig, type env } from './config.ts';
+import { JWKS_PATH, subgraph } from './subgraph.ts';
 
-export const TEST_CONFIG: AuthConfig = {
-  nodeEnv: 'test',
-  issuer: 'https://auth.test.eventzr',
-  audience: 'eventzr-api-test',
-  accessTokenTtlSeconds: 3600,
-  refreshTokenTtlSeconds: 7 * 24 * 3600,
-  passwordResetTtlSeconds: 3600,
+export { devUser, firstError } from '@eventzr/lib/testing';
+
+/** The token settings the tests run with (the auth subgraph's own variables). */
+export const TEST_ENV = {
+  JWT_ISSUER: 'https://auth.test.eventzr',
+  JWT_AUDIENCE: 'eventzr-api-test',
+  ACCESS_TOKEN_TTL_SECONDS: '3600',
+  REFRESH_TOKEN_TTL_SECONDS: String(7 * 24 * 3600),
+  PASSWORD_RESET_TTL_SECONDS: '3600',
 };
+export const TEST_ISSUER = TEST_ENV.JWT_ISSUER;
+/** The settings the services see under TEST_ENV. */
+export const TEST_CONFIG: AuthConfig = authConfigFromEnv(
+  subgraphConfig(subgraph, {
+    ...TEST_ENV,
+    NODE_ENV: 'test',
+    ROUTER_CLAIMS_SECRET: 'a-secret-only-parsed-here-never-used',
+  }),
+);
+
+type AuthParts = Awaited<ReturnType<typeof subgraph.build>>;
 
 export interface StartedAuth {
-  sg: TestSubgraph;
-  def: AuthSubgraph;
+  sg: TestSubgraph<typeof env, AuthParts>;
   jwksUrl: string;
 }
 
-export async function startAuth(config: AuthConfig = TEST_CONFIG): Promise<StartedAuth> {
-  let def: AuthSubgraph | undefined;
-  const sg = await startTestSubgraph(async (database) => (def = await createAuthSubgraph(database, config)), {
-    migrationsFolder,
-    seed: seedDevData,
-  });
-  if (!def) throw new Error('definition not built');
-  return { sg, def, jwksUrl: new URL(JWKS_PATH, sg.url).toString() };
-}
-
-type DevEmail = (typeof DEV_USERS)[number]['email'];
-
-export function devUser(email: DevEmail) {
-  const u = DEV_USERS.find((x) => x.email === email);
-  if (!u) throw new Error(`no dev user ${email}`);
-  return u;
+/** The auth subgraph on a fresh database with the development seed. */
+export async function startAuth(envOverrides: Record<string, string> = {}): Promise<StartedAuth> {
+  const sg = await startTestSubgraph(subgraph, { env: { ...TEST_ENV, ...envOverrides }, seed: true });
+  return { sg, jwksUrl: new URL(JWKS_PATH, sg.url).toString() };
 }
 
 /** The caller the router would derive from a valid access token of this seed user. */
-export function callerFor(email: DevEmail): UserCaller {
-  return devUserCaller(devUser(email), TEST_CONFIG.issuer);
-}
+export const callerFor = (email: DevEmail): UserCaller => devCaller(email, TEST_ISSUER);
 
-export const TENANT_A = DEV_TENANTS[0];
-export const TENANT_B = DEV_TENANTS[1];
+export const TENANT_A = DEV_TENANT_A!;
+export const TENANT_B = DEV_TENANT_B!;
 
-/** The contract's auth and Me operations, exactly as written (test/contract/operations.graphql). */
+/** The registered auth and Me operations, as the web app sends them. */
 export const CONTRACT = Object.fromEntries(
   (['Login', 'RefreshToken', 'Register', 'RequestPasswordReset', 'Logout', 'Me'] as const).map((n) => [
     n,
-    contractOperation(n),
+    registeredOperation(n, 'eventzr-web'),
   ]),
 ) as Record<'Login' | 'RefreshToken' | 'Register' | 'RequestPasswordReset' | 'Logout' | 'Me', string>;
-
-/** The first error of a response, for assertions on code and message. */
-export function firstError(res: {
-  body: { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
-}) {
-  const e = res.body.errors?.[0];
-  return e ? { message: e.message, code: e.extensions?.code, extensions: e.extensions ?? {} } : undefined;
-}

@@ -5,11 +5,11 @@ import { sql } from 'drizzle-orm';
 import { APP_ROLE } from '@eventzr/lib/db';
 import { createTestDatabase, tableSecurity, type TestDatabase } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationsFolder } from './subgraph.ts';
+import { subgraph } from './subgraph.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
-  database = await createTestDatabase('jobs', migrationsFolder);
+  database = await createTestDatabase('jobs', subgraph.migrationsFolder);
 });
 afterAll(() => database?.destroy());
 

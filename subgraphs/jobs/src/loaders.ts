@@ -6,9 +6,9 @@ import { keyedLoader } from '@eventzr/lib/loaders';
 import type { JobsContext } from './context.ts';
 import type { JobRow } from './db/schema.ts';
 import { findJobsByIds } from './repositories/jobs.ts';
-import { readQuota, type QuotaState } from './repositories/quotas.ts';
 import { findWorkersByIds, type WorkerView } from './repositories/workers.ts';
-import { isUuid, workerId } from './validation.ts';
+import { isUuid, workerId } from './inputs.ts';
+import { readQuota, type QuotaState } from './services/quotas.ts';
 
 export interface JobsLoaders {
   /** Jobs of the caller's tenant by (lower-case) id; null when absent or another tenant's. */
@@ -62,6 +62,14 @@ export function loadJob(ctx: JobsContext, id: unknown): Promise<JobRow | null> {
 export function loadWorker(ctx: JobsContext, id: unknown): Promise<WorkerView | null> {
   if (typeof id !== 'string') return Promise.resolve(null);
   return ctx.loaders.workerById.load(id);
+}
+
+/** The caller's own tenant's quota (the loader holds it for no other tenant). */
+export async function loadOwnQuota(ctx: JobsContext, tenantId: string): Promise<QuotaState> {
+  const quota = await ctx.loaders.jobQuota.load(tenantId);
+  // Unreachable: the callers pass the caller's own tenant id, the one the loader reads.
+  if (!quota) throw new Error(`No job quota for tenant ${tenantId} in this request's scope`);
+  return quota;
 }
 
 /** Replaces a job in the request's cache after a change, so later reads see the new state. */

@@ -3,7 +3,7 @@
 import type { TestSubgraph } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertJobsIfAbsent } from './repositories/jobs.ts';
-import { jobCursors } from './resolvers/shared.ts';
+import { jobCursors } from './services/jobs.ts';
 import {
   DEAD_LETTER_JOBS,
   JOBS,

@@ -9,7 +9,9 @@ import { CLAIMS_HEADER } from '@eventzr/lib/claims';
 import type { TestSubgraph } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { permissions } from './permissions.ts';
-import { jobsDefinition, jobsTypeDefs } from './subgraph.ts';
+import { definitionOf } from '@eventzr/lib/subgraph';
+import { resolvers } from './resolvers/index.ts';
+import { subgraph } from './subgraph.ts';
 import {
   CANCEL_JOB,
   DEAD_LETTER_JOBS,
@@ -54,13 +56,13 @@ function flatten(rule: unknown): unknown[] {
 const ruleNames = (rule: unknown) => flatten(rule).map((r) => (r as { name?: string }).name);
 
 const sdlFields = (): { type: string; field: FieldDefinitionNode }[] =>
-  jobsTypeDefs.definitions
+  subgraph.typeDefs.definitions
     .filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION)
     .flatMap((d) => (d.fields ?? []).map((field) => ({ type: d.name.value, field })));
 
 describe('the permission tree agrees with the SDL', () => {
   it('has no disagreement the generic check (lib/authz-check) finds', () => {
-    expect(authzDisagreements(jobsTypeDefs, permissions)).toEqual([]);
+    expect(authzDisagreements(subgraph.typeDefs, permissions)).toEqual([]);
   });
 
   it('requires exactly the permissions @requiresScopes names, and isInternal for "internal"', () => {
@@ -86,7 +88,7 @@ describe('the permission tree agrees with the SDL', () => {
   });
 
   it('names a rule for every root field of the executable schema (none left to the deny fallback)', () => {
-    const schema = buildShieldedSchema(jobsDefinition);
+    const schema = buildShieldedSchema(definitionOf(subgraph, { resolvers }));
     for (const root of [schema.getQueryType()!, schema.getMutationType()!]) {
       for (const f of Object.keys(root.getFields()))
         expect(permissions[root.name]?.[f], `${root.name}.${f}`).toBeDefined();

@@ -2,7 +2,7 @@
 // that concurrent enqueues never pass the limit.
 import type { TestSubgraph } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAN_DAILY_JOB_LIMITS } from './repositories/quotas.ts';
+import { PLAN_DAILY_JOB_LIMITS } from './services/quotas.ts';
 import { ENQUEUE_JOB, codesOf, dataOf, enqueue, startJobs, tenantFixture, type Fields } from './test-support.ts';
 
 let sg: TestSubgraph;

@@ -4,8 +4,9 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { buildSchema, Kind, parse, validate, type DefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { composeSubgraphs, repositorySubgraphs } from '../../../schema/compose.ts';
-import { jobsDefinition, jobsSdl } from './subgraph.ts';
+import { composeSubgraphs, registrySubgraphs } from '../../../schema/compose.ts';
+import { resolvers } from './resolvers/index.ts';
+import { subgraph } from './subgraph.ts';
 import * as ops from './test-support.ts';
 
 const CONTRACT = {
@@ -27,7 +28,7 @@ const CONTRACT = {
 
 describe('the jobs SDL', () => {
   it('composes with every subgraph of the supergraph', () => {
-    const result = composeSubgraphs(repositorySubgraphs());
+    const result = composeSubgraphs(registrySubgraphs());
     expect(result.errors.map((e) => e.message)).toEqual([]);
     // Descriptions of the auth subgraph's User and Tenant are repeated here; if auth rewords
     // them composition only hints, so that one kind of hint is tolerated.
@@ -49,8 +50,8 @@ describe('the jobs SDL', () => {
 
   it('serves the subgraph part of every contract operation', () => {
     const schema = buildSubgraphSchema({
-      typeDefs: jobsDefinition.typeDefs,
-      resolvers: jobsDefinition.resolvers as never,
+      typeDefs: subgraph.typeDefs,
+      resolvers: resolvers as never,
     });
     for (const [name, op] of Object.entries(CONTRACT)) {
       expect(
@@ -61,9 +62,9 @@ describe('the jobs SDL', () => {
   });
 
   it('holds the shared pieces byte for byte', () => {
-    expect(jobsSdl).toContain('\nscalar DateTime\n');
-    expect(jobsSdl).toContain('\nscalar JSON\n');
-    expect(jobsSdl).toContain(
+    expect(subgraph.sdl).toContain('\nscalar DateTime\n');
+    expect(subgraph.sdl).toContain('\nscalar JSON\n');
+    expect(subgraph.sdl).toContain(
       [
         '"Where a page is in its list (Relay cursor connections)."',
         'type PageInfo @shareable {',
@@ -83,7 +84,7 @@ describe('the jobs SDL', () => {
   it('describes every type, field, argument-carrying input field and enum value of its own', () => {
     const shared = new Set(['PageInfo', 'DateTime', 'JSON', 'Query', 'Mutation']);
     const missing: string[] = [];
-    const doc = parse(jobsSdl);
+    const doc = parse(subgraph.sdl);
     for (const def of doc.definitions as readonly (DefinitionNode & {
       name?: { value: string };
       description?: unknown;

@@ -5,12 +5,12 @@ import type { UserCaller } from '@eventzr/lib/claims';
 import { startTestSubgraph, type TestSubgraph } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedJobs } from './seed.ts';
-import { jobsDefinition, migrationsFolder } from './subgraph.ts';
+import { subgraph } from './subgraph.ts';
 import { dataOf } from './test-support.ts';
 
 let sg: TestSubgraph;
 beforeAll(async () => {
-  sg = await startTestSubgraph(jobsDefinition, { migrationsFolder, seed: seedJobs });
+  sg = await startTestSubgraph(subgraph, { seed: true });
 });
 afterAll(() => sg?.close());
 

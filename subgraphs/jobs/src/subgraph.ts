@@ -1,30 +1,26 @@
-// The jobs subgraph: its SDL, resolvers, permission tree and loaders as one definition that the
-// server factory (main.ts, tests) and the benchmarks build from.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'graphql';
-import type { SubgraphDefinition } from '@eventzr/lib/server';
-import { createLoaders, type JobsLoaders } from './loaders.ts';
+// The jobs subgraph: the platform's job queue (seed 001). Its resolvers need nothing built at
+// start; the lease sweeper runs beside the server as a background task.
+import { defineSubgraph } from '@eventzr/lib/subgraph';
+import { env } from './config.ts';
+import { createLoaders } from './loaders.ts';
 import { permissions } from './permissions.ts';
 import { resolvers } from './resolvers/index.ts';
+import { seedJobs } from './seed.ts';
+import { startLeaseSweeper } from './services/sweeper.ts';
 
-export const JOBS_SUBGRAPH_NAME = 'jobs';
-export const JOBS_DEFAULT_PORT = 4002;
-
-/** The SDL text (schema.graphql), as composition and the schema checks read it. */
-export const jobsSdl = readFileSync(fileURLToPath(new URL('../schema.graphql', import.meta.url)), 'utf8');
-export const jobsTypeDefs = parse(jobsSdl);
-export const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
-
-/**
- * What createSubgraphServer serves. For benchmarks: `buildShieldedSchema(jobsDefinition)` is the
- * schema as served; `buildSubgraphSchema({ typeDefs: jobsDefinition.typeDefs, resolvers:
- * jobsDefinition.resolvers })` the same schema without the shield.
- */
-export const jobsDefinition: SubgraphDefinition<JobsLoaders> = {
-  name: JOBS_SUBGRAPH_NAME,
-  typeDefs: jobsTypeDefs,
-  resolvers,
+export const subgraph = defineSubgraph({
+  name: 'jobs',
+  moduleUrl: import.meta.url,
+  env,
   permissions,
   createLoaders,
-};
+  build: () => ({ resolvers }),
+  seed: ({ database }) => seedJobs(database),
+  background: [
+    {
+      name: 'lease-sweeper',
+      start: ({ database, log, env }) =>
+        startLeaseSweeper(database, { log, intervalMs: env.LEASE_SWEEP_INTERVAL_SECONDS * 1000 }),
+    },
+  ],
+});

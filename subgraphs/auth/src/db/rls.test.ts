@@ -10,9 +10,9 @@ import { insertRefreshToken, refreshTokenByHash } from '../repositories/refresh-
 import { tenantsByIds } from '../repositories/tenants.ts';
 import { accountsByEmail, insertUser, usersByIds } from '../repositories/users.ts';
 import { seedDevData } from '../seed.ts';
-import { migrationsFolder } from '../subgraph.ts';
+import { subgraph } from '../subgraph.ts';
 import { TENANT_A, TENANT_B, TEST_CONFIG } from '../test-support.ts';
-import { loadSigningKeys, newOpaqueToken } from '../tokens.ts';
+import { loadSigningKeys, newOpaqueToken } from '../services/tokens.ts';
 import { passwordResetTokens, refreshTokens, tenants, users } from './schema.ts';
 
 let database: TestDatabase;
@@ -22,7 +22,7 @@ const [userA] = DEV_USERS.filter((u) => u.tenantId === TENANT_A.id);
 const [userB] = DEV_USERS.filter((u) => u.tenantId === TENANT_B.id);
 
 beforeAll(async () => {
-  database = await createTestDatabase('auth_rls', migrationsFolder);
+  database = await createTestDatabase('auth_rls', subgraph.migrationsFolder);
   await seedDevData(database);
   for (const [tenantId, userId, token] of [
     [TENANT_A.id, userA!.id, tokenA],
@@ -204,7 +204,7 @@ describe('pre-tenant lookup policies', () => {
 
 describe('signing key', () => {
   it('is made once and kept: concurrent first starts and a restart share one key', async () => {
-    const fresh = await createTestDatabase('auth_keys', migrationsFolder);
+    const fresh = await createTestDatabase('auth_keys', subgraph.migrationsFolder);
     try {
       const [a, b] = await Promise.all([
         loadSigningKeys(fresh, { ttlSeconds: TEST_CONFIG.accessTokenTtlSeconds }),

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserWithTenant } from '../repositories/users.ts';
 import type { TenantRow, PlanTier as PlanTierValue } from '../db/schema.ts';
-import type { Session } from '../sessions.ts';
+import type { Session } from '../services/sessions.ts';
 import type { Role as RoleValue } from '@eventzr/lib/permissions';
 import type { AuthContext } from '../context.ts';
 export type Maybe<T> = T | null;

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { JobRow, JobStatus as JobStatusValue } from '../db/schema.ts';
 import type { Connection, Edge } from '@eventzr/lib/connection';
-import type { QuotaState, TenantKey } from '../repositories/quotas.ts';
+import type { QuotaState, TenantKey } from '../services/quotas.ts';
 import type { WorkerView } from '../repositories/workers.ts';
 import type { JobsContext } from '../context.ts';
 export type Maybe<T> = T | null;

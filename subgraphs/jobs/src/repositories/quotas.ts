@@ -1,40 +1,8 @@
-// Daily enqueue quotas: a limit per plan tier, an optional tenant cap below it, and a usage
-// counter per tenant and UTC day that the enqueue transaction increments atomically.
+// Daily enqueue quotas in SQL: a usage counter per tenant and UTC day that the enqueue transaction
+// increments atomically, and the tenant's own cap (the plan limits are the service's, services/quotas.ts).
 import { sql } from 'drizzle-orm';
 import type { Tx } from '@eventzr/lib/db';
 import { rawRows } from './rows.ts';
-
-/** Enqueues per UTC day by plan tier: the one table to change when plans change. */
-export const PLAN_DAILY_JOB_LIMITS = {
-  free: 100,
-  starter: 1_000,
-  professional: 10_000,
-  enterprise: 100_000,
-} as const satisfies Record<string, number>;
-export type PlanTier = keyof typeof PLAN_DAILY_JOB_LIMITS;
-
-/** An unknown or missing tier gets the smallest plan, never an unlimited one. */
-export function planTierOf(tier: string): PlanTier {
-  return Object.hasOwn(PLAN_DAILY_JOB_LIMITS, tier) ? (tier as PlanTier) : 'free';
-}
-export const planLimitOf = (tier: string): number => PLAN_DAILY_JOB_LIMITS[planTierOf(tier)];
-
-/** A tenant as the jobs subgraph knows it: by its id (the auth subgraph owns the rest). */
-export interface TenantKey {
-  id: string;
-}
-
-export interface QuotaState {
-  tenantId: string;
-  planTier: PlanTier;
-  planLimit: number;
-  override: number | null;
-  limit: number;
-  used: number;
-  remaining: number;
-  periodStart: Date;
-  resetsAt: Date;
-}
 
 const today = sql`(now() at time zone 'utc')::date`;
 /** The effective limit: the plan's, or the tenant's own cap when lower. */
@@ -47,8 +15,8 @@ const effectiveLimit = (tenantId: string, planLimit: number) =>
  * so concurrent enqueues can never pass the limit together; the caller's transaction also
  * inserts the job, so a failed insert gives the unit back.
  */
-export async function consumeQuota(tx: Tx, tenantId: string, planTier: string): Promise<boolean> {
-  const limit = effectiveLimit(tenantId, planLimitOf(planTier));
+export async function consumeQuota(tx: Tx, tenantId: string, planLimit: number): Promise<boolean> {
+  const limit = effectiveLimit(tenantId, planLimit);
   const rows = await rawRows(
     tx,
     sql`insert into job_quota_usage (tenant_id, period_start, used)
@@ -61,9 +29,11 @@ export async function consumeQuota(tx: Tx, tenantId: string, planTier: string): 
   return rows.length === 1;
 }
 
-export async function readQuota(tx: Tx, tenantId: string, planTier: string): Promise<QuotaState> {
-  const tier = planTierOf(planTier);
-  const planLimit = PLAN_DAILY_JOB_LIMITS[tier];
+/** Today's usage, the tenant's own cap (null: none) and the day it counts for. */
+export async function quotaUsage(
+  tx: Tx,
+  tenantId: string,
+): Promise<{ used: number; override: number | null; periodStart: Date }> {
   const [row] = await rawRows(
     tx,
     sql`select coalesce((select used from job_quota_usage
@@ -71,21 +41,10 @@ export async function readQuota(tx: Tx, tenantId: string, planTier: string): Pro
                (select daily_limit from tenant_job_quotas where tenant_id = ${tenantId}::uuid) as override,
                ${today}::text as period_start`,
   );
-  const used = Number(row?.used ?? 0);
-  const override = row?.override === null || row?.override === undefined ? null : Number(row.override);
-  const limit = override === null ? planLimit : Math.min(override, planLimit);
-  const periodStart = new Date(`${String(row?.period_start)}T00:00:00.000Z`);
   return {
-    tenantId,
-    planTier: tier,
-    planLimit,
-    override,
-    limit,
-    used,
-    // A cap lowered below today's usage leaves nothing, not a negative number.
-    remaining: Math.max(0, limit - used),
-    periodStart,
-    resetsAt: new Date(periodStart.getTime() + 24 * 3600 * 1000),
+    used: Number(row?.used ?? 0),
+    override: row?.override === null || row?.override === undefined ? null : Number(row.override),
+    periodStart: new Date(`${String(row?.period_start)}T00:00:00.000Z`),
   };
 }
 

@@ -1,11 +1,11 @@
-// The jobs subgraph's resolver map.
+// The jobs subgraph's resolver map, typed by the generated resolver types (npm run codegen).
 import { DateTime, JSONScalar } from '@eventzr/lib/scalars';
 import type { Resolvers } from '../generated/resolvers-types.ts';
+import { JOB_STATUS } from '../services/jobs.ts';
 import { Job, Tenant, Worker } from './entities.ts';
 import { Mutation } from './mutations.ts';
 import { Query } from './queries.ts';
-import { JOB_STATUS } from './shared.ts';
-import { WorkerMutation } from './worker.ts';
+import { WorkerMutation } from './worker-protocol.ts';
 
 export const resolvers: Resolvers = {
   DateTime,

@@ -1,43 +1,28 @@
-// Query resolvers: read the arguments, run a repository in the caller's tenant scope, return.
-import { pageFromRows, pageRequest, toConnection, type ConnectionArgs } from '@eventzr/lib/connection';
-import { inTenant, requireUser } from '@eventzr/lib/context';
+// Query resolvers: read the arguments, call the service, return.
+import { requireUser } from '@eventzr/lib/context';
 import { badUserInput } from '@eventzr/lib/errors';
-import type { JobsContext } from '../context.ts';
 import type { JobStatus } from '../db/schema.ts';
 import type { QueryResolvers } from '../generated/resolvers-types.ts';
-import { loadJob, primeJob } from '../loaders.ts';
-import { countByStatus, countJobs, jobKeyOf, listJobs, type JobListFilter } from '../repositories/jobs.ts';
-import { countWorkers, listWorkers, type WorkerView } from '../repositories/workers.ts';
-import { isUuid, jobFilter, parseInput } from '../validation.ts';
-import { ownQuota } from './entities.ts';
-import { jobCursors, workerCursors } from './shared.ts';
-
-async function jobConnection(
-  ctx: JobsContext,
-  list: 'jobs' | 'deadLetterJobs',
-  args: ConnectionArgs,
-  filter: JobListFilter,
-) {
-  const user = requireUser(ctx);
-  const codec = jobCursors(list, user.tenantId);
-  const req = pageRequest(args, codec);
-  const rows = await inTenant(ctx, (tx) => listJobs(tx, user.tenantId, filter, req));
-  for (const row of rows) primeJob(ctx, row);
-  const page = pageFromRows(rows, req.limit, jobKeyOf, codec);
-  return toConnection(page, req, jobKeyOf, codec, () => inTenant(ctx, (tx) => countJobs(tx, user.tenantId, filter)));
-}
+import { isUuid, jobFilter, parseInput } from '../inputs.ts';
+import { loadJob, loadOwnQuota, primeJob } from '../loaders.ts';
+import * as jobs from '../services/jobs.ts';
+import { workerConnection } from '../services/workers.ts';
 
 export const Query: QueryResolvers = {
-  jobs(_p, args, ctx) {
+  async jobs(_p, args, ctx) {
     const f = parseInput(jobFilter, args.filter);
-    return jobConnection(ctx, 'jobs', args, {
+    const connection = await jobs.jobConnection(ctx, 'jobs', args, {
       status: (f?.status ?? undefined) as JobStatus | undefined,
       type: f?.type ?? undefined,
     });
+    for (const row of connection.nodes) primeJob(ctx, row);
+    return connection;
   },
 
-  deadLetterJobs(_p, args, ctx) {
-    return jobConnection(ctx, 'deadLetterJobs', args, { status: 'dead_lettered' });
+  async deadLetterJobs(_p, args, ctx) {
+    const connection = await jobs.jobConnection(ctx, 'deadLetterJobs', args, { status: 'dead_lettered' });
+    for (const row of connection.nodes) primeJob(ctx, row);
+    return connection;
   },
 
   job(_p, args, ctx) {
@@ -46,7 +31,7 @@ export const Query: QueryResolvers = {
   },
 
   async jobMetrics(_p, _args, ctx) {
-    const c = await inTenant(ctx, (tx, user) => countByStatus(tx, user.tenantId));
+    const c = await jobs.jobCounts(ctx);
     return {
       queued: c.queued,
       running: c.running,
@@ -57,18 +42,11 @@ export const Query: QueryResolvers = {
     };
   },
 
-  async jobQuota(_p, _args, ctx) {
-    return ownQuota(ctx, requireUser(ctx).tenantId);
+  jobQuota(_p, _args, ctx) {
+    return loadOwnQuota(ctx, requireUser(ctx).tenantId);
   },
 
-  async workers(_p, args, ctx) {
-    const user = requireUser(ctx);
-    const codec = workerCursors(user.tenantId);
-    const req = pageRequest(args, codec);
-    const keyOf = (w: WorkerView) => ({ id: w.id });
-    // The registry is platform infrastructure: any tenant scope may read it (see the RLS policy).
-    const rows = await inTenant(ctx, (tx) => listWorkers(tx, req));
-    const page = pageFromRows(rows, req.limit, keyOf, codec);
-    return toConnection(page, req, keyOf, codec, () => inTenant(ctx, (tx) => countWorkers(tx)));
+  workers(_p, args, ctx) {
+    return workerConnection(ctx, args);
   },
 };

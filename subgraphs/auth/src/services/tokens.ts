@@ -15,8 +15,8 @@ import {
 } from 'jose';
 import type { Database } from '@eventzr/lib/db';
 import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
-import type { SigningKeyRow, TenantRow, UserRow, signingKeys } from './db/schema.ts';
-import { insertKeyIfNoneActive, publishedKeys } from './repositories/signing-keys.ts';
+import type { SigningKeyRow, TenantRow, UserRow, signingKeys } from '../db/schema.ts';
+import { insertKeyIfNoneActive, publishedKeys } from '../repositories/signing-keys.ts';
 
 export const ACCESS_TOKEN_ALG = 'RS256';
 export const TOKEN_TYPE = 'Bearer';

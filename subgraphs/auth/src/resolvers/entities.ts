@@ -1,25 +1,8 @@
-// Query.me and the User / Tenant entities, resolved through the request's DataLoaders.
-import { requireUser } from '@eventzr/lib/context';
-import { unauthenticated } from '@eventzr/lib/errors';
+// The User and Tenant entities (other subgraphs reach them by reference), resolved through the
+// request's DataLoaders, and the enums' stored values.
 import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
-import type {
-  PlanTierResolvers,
-  QueryResolvers,
-  RoleResolvers,
-  TenantResolvers,
-  UserResolvers,
-} from '../generated/resolvers-types.ts';
+import type { PlanTierResolvers, RoleResolvers, TenantResolvers, UserResolvers } from '../generated/resolvers-types.ts';
 import { referenceId } from '../loaders.ts';
-
-export const userQueries: QueryResolvers = {
-  me: async (_, _args, ctx) => {
-    const caller = requireUser(ctx);
-    const user = await ctx.loaders.user.load(caller.userId);
-    // A valid token for an account deleted since it was issued.
-    if (!user) throw unauthenticated('The account no longer exists');
-    return user;
-  },
-};
 
 export const User: UserResolvers = {
   __resolveReference: (ref, ctx) => ctx.loaders.user.load(referenceId(ref.id)),

@@ -1,11 +1,11 @@
 // The lease sweeper against a real database: expired leases go back to the queue (or to the
 // dead-letter queue on their last attempt) with no worker calling leaseJobs; live leases stay;
 // a failing sweep is logged and retried, never thrown; stop() stops it.
-import { migrationsFolder } from './subgraph.ts';
+import { subgraph } from '../subgraph.ts';
 import { createTestDatabase, type TestSubgraph } from '@eventzr/lib/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventsOf } from './repositories/jobs.ts';
+import { eventsOf } from '../repositories/jobs.ts';
 import { startLeaseSweeper } from './sweeper.ts';
 import {
   enqueue,
@@ -16,7 +16,7 @@ import {
   tenantFixture,
   uniqueType,
   uniqueWorker,
-} from './test-support.ts';
+} from '../test-support.ts';
 
 let sg: TestSubgraph;
 beforeAll(async () => {
@@ -78,7 +78,7 @@ describe('startLeaseSweeper', () => {
   });
 
   it('logs a failing sweep and tries again at the next interval, never throwing', async () => {
-    const database = await createTestDatabase('jobs_sweeper', migrationsFolder);
+    const database = await createTestDatabase('jobs_sweeper', subgraph.migrationsFolder);
     await database.destroy();
     const { log, lines } = capturingLogger();
     const stop = startLeaseSweeper(database, { log, intervalMs: 20 });

@@ -3,7 +3,7 @@
 // good (counted as running, not cancellable, its last attempt never dead-lettered).
 import type { Database } from '@eventzr/lib/db';
 import type { Logger } from '@eventzr/lib/logger';
-import { RECLAIM_BATCH, reclaimExpiredLeases } from './repositories/workers.ts';
+import { RECLAIM_BATCH, reclaimExpiredLeases } from '../repositories/workers.ts';
 
 export const LEASE_SWEEP_INTERVAL_MS = 15_000;
 

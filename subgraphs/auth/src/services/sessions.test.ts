@@ -8,8 +8,8 @@ import { DEV_PASSWORD } from '@eventzr/lib/dev-seed';
 import { effectivePermissions } from '@eventzr/lib/permissions';
 import type { Logger } from '@eventzr/lib/logger';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { passwordResetTokens, refreshTokens } from './db/schema.ts';
-import { insertRefreshToken } from './repositories/refresh-tokens.ts';
+import { passwordResetTokens, refreshTokens } from '../db/schema.ts';
+import { insertRefreshToken } from '../repositories/refresh-tokens.ts';
 import * as sessions from './sessions.ts';
 import {
   CONTRACT,
@@ -21,7 +21,7 @@ import {
   firstError,
   startAuth,
   type StartedAuth,
-} from './test-support.ts';
+} from '../test-support.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
 let auth: StartedAuth;
@@ -84,7 +84,7 @@ describe('contract operations', () => {
 
     const { payload, protectedHeader } = await verify(t.accessToken);
     expect(protectedHeader.alg).toBe('RS256');
-    expect(protectedHeader.kid).toBe(auth.def.issuer.jwks.keys[0]!.kid);
+    expect(protectedHeader.kid).toBe(auth.sg.parts.issuer.jwks.keys[0]!.kid);
     expect(payload).toMatchObject({
       sub: admin.id,
       tenantId: TENANT_A.id,
@@ -316,7 +316,7 @@ describe('refreshToken', () => {
     // (PGlite runs one transaction at a time, so there this only checks the outcome.)
     const viewer = devUser('viewer@eventzr.com');
     const caller = callerFor('viewer@eventzr.com');
-    const deps = { database: auth.sg.database, issuer: auth.def.issuer, config: TEST_CONFIG };
+    const deps = { database: auth.sg.database, issuer: auth.sg.parts.issuer, config: TEST_CONFIG };
     const log = { info: () => undefined, warn: () => undefined } as unknown as Logger;
     // A loser is refused, never anything worse (a deadlock or a database error would show here).
     const refused = (e: unknown) => expect(e).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
@@ -538,7 +538,7 @@ describe('requestPasswordReset', () => {
     } as unknown as Logger;
     const deps = (nodeEnv: 'development' | 'production') => ({
       database: auth.sg.database,
-      issuer: auth.def.issuer,
+      issuer: auth.sg.parts.issuer,
       config: { ...TEST_CONFIG, nodeEnv },
     });
     const viewer = devUser('viewer@eventzr.com');

@@ -16,7 +16,11 @@ export const MAX_JSON_DEPTH = 32;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID_RE.test(v);
 
-export const jobId = z.string().regex(UUID_RE, 'is not a valid job id');
+/** Job ids are UUIDs, compared lower case. */
+export const jobId = z
+  .string()
+  .regex(UUID_RE, 'is not a valid job id')
+  .transform((id) => id.toLowerCase());
 export const jobType = z
   .string()
   .regex(
@@ -51,7 +55,7 @@ const jobIds = z
   .array(jobId)
   .min(1, 'must hold at least one id')
   .max(MAX_IDS_PER_CALL, `must hold at most ${MAX_IDS_PER_CALL} ids`)
-  .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))]);
+  .transform((ids) => [...new Set(ids)]);
 
 // Text Postgres refuses: U+0000 (in text and in jsonb) and a UTF-16 surrogate without its other
 // half (jsonb rejects the \ud800 escape JSON.stringify writes for it). Without the u flag the
@@ -200,3 +204,11 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
     },
   );
 }
+
+export type EnqueueInput = z.output<typeof enqueueInput>;
+export type UpdateInput = z.output<typeof updateInput>;
+export type PurgeInput = z.output<typeof purgeInput>;
+export type LeaseInput = z.output<typeof leaseInput>;
+export type HeartbeatInput = z.output<typeof heartbeatInput>;
+export type CompleteInput = z.output<typeof completeInput>;
+export type FailInput = z.output<typeof failInput>;

@@ -5,19 +5,19 @@ import type { UserCaller } from '@eventzr/lib/claims';
 import type { Database } from '@eventzr/lib/db';
 import { badUserInput, unauthenticated } from '@eventzr/lib/errors';
 import type { Logger } from '@eventzr/lib/logger';
-import type { AuthConfig } from './config.ts';
+import type { AuthConfig } from '../config.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
-import { replaceResetToken } from './repositories/password-resets.ts';
+import { replaceResetToken } from '../repositories/password-resets.ts';
 import {
   insertRefreshToken,
   lockFamily,
   markRotated,
   refreshTokenByHash,
   revokeFamily,
-} from './repositories/refresh-tokens.ts';
-import { enterTenant } from './repositories/scope.ts';
-import { insertTenant } from './repositories/tenants.ts';
-import { accountById, accountsByEmail, insertUser, type Account } from './repositories/users.ts';
+} from '../repositories/refresh-tokens.ts';
+import { enterTenant } from '../repositories/scope.ts';
+import { insertTenant } from '../repositories/tenants.ts';
+import { accountById, accountsByEmail, insertUser, type Account } from '../repositories/users.ts';
 import {
   OPAQUE_TOKEN,
   TOKEN_TYPE,

@@ -1,8 +1,8 @@
 // Mutation resolvers: validate input, call the flow in sessions.ts, return its payload.
 import { requireUser } from '@eventzr/lib/context';
 import type { MutationResolvers } from '../generated/resolvers-types.ts';
-import * as sessions from '../sessions.ts';
-import { loginInput, parseInput, refreshTokenInput, registerInput, requestPasswordResetInput } from './inputs.ts';
+import * as sessions from '../services/sessions.ts';
+import { loginInput, parseInput, refreshTokenInput, registerInput, requestPasswordResetInput } from '../inputs.ts';
 
 export function authMutations(deps: sessions.AuthDeps): MutationResolvers {
   return {

@@ -1,0 +1,83 @@
+// The router's configuration: defaults, every bad variable named at once, production refusals.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '@eventzr/lib/config';
+import { routerEnvSchema } from './config.ts';
+
+const secret = 's'.repeat(40);
+
+describe('config', () => {
+  it('applies defaults', () => {
+    const c = parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret });
+    expect(c.PORT).toBe(4000);
+    expect(c.BODY_LIMIT).toBe(1024 * 1024);
+    expect(c.DEVELOPMENT_AUTH_ENABLED).toBe(false);
+  });
+
+  it('names every bad variable at once, without echoing secrets', () => {
+    try {
+      parseConfig(routerEnvSchema, {
+        PORT: 'eighty',
+        BODY_LIMIT: 'huge',
+        INTERNAL_API_KEY: 'short',
+        NODE_ENV: 'staging',
+      });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const msg = (e as Error).message;
+      for (const v of ['PORT', 'BODY_LIMIT', 'INTERNAL_API_KEY', 'NODE_ENV', 'ROUTER_CLAIMS_PRIVATE_KEY'])
+        expect(msg).toContain(v);
+      expect(msg).not.toContain('short');
+      expect(msg).toContain('"eighty"');
+    }
+  });
+
+  it('refuses DEVELOPMENT_AUTH_ENABLED and DEV_JWT_SECRET in production', () => {
+    expect(() =>
+      parseConfig(routerEnvSchema, {
+        NODE_ENV: 'production',
+        DEVELOPMENT_AUTH_ENABLED: 'true',
+        ROUTER_CLAIMS_SECRET: secret,
+      }),
+    ).toThrowError(/DEVELOPMENT_AUTH_ENABLED/);
+    expect(() =>
+      parseConfig(routerEnvSchema, { NODE_ENV: 'production', DEV_JWT_SECRET: secret, ROUTER_CLAIMS_SECRET: secret }),
+    ).toThrowError(/DEV_JWT_SECRET/);
+  });
+
+  it('requires Auth0 settings together', () => {
+    expect(() =>
+      parseConfig(routerEnvSchema, { AUTH0_DOMAIN: 'x.auth0.com', ROUTER_CLAIMS_SECRET: secret }),
+    ).toThrowError(/AUTH0/);
+  });
+
+  it('collects SUBGRAPH_<NAME>_URL for every subgraph, refusing a URL that is not http(s)', () => {
+    const c = parseConfig(routerEnvSchema, {
+      ROUTER_CLAIMS_SECRET: secret,
+      SUBGRAPH_JOBS_URL: 'http://jobs:4002/graphql',
+      SUBGRAPH_AI_BRAIN_URL: 'https://brain.internal/graphql',
+      // Not a subgraph URL: a name cannot hold an empty segment.
+      SUBGRAPH_JOBS__DATABASE_URL: 'postgres://x@y/z',
+    });
+    expect(c.SUBGRAPH_URLS).toEqual({ jobs: 'http://jobs:4002/graphql', ai_brain: 'https://brain.internal/graphql' });
+    expect(() =>
+      parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret, SUBGRAPH_AUTH_URL: 'ftp://auth' }),
+    ).toThrowError(/SUBGRAPH_AUTH_URL: expected an http\(s\) URL/);
+  });
+});
+
+describe('gateway telemetry', () => {
+  it('is switched off unless APOLLO_TELEMETRY=true (the gateway reads process.env itself)', async () => {
+    const { applyGatewayTelemetrySwitch } = await import('@eventzr/lib/config');
+    /* eslint-disable no-restricted-properties -- this test checks the one write to process.env */
+    process.env.APOLLO_TELEMETRY_DISABLED = 'false';
+    applyGatewayTelemetrySwitch(parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret }));
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+    applyGatewayTelemetrySwitch(
+      parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret, APOLLO_TELEMETRY: 'true' }),
+    );
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('false');
+    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+    /* eslint-enable no-restricted-properties */
+  });
+});
