@@ -1,85 +1,54 @@
 // What protects each field, as data a schema check can compare between two versions:
 //  - layer 1, the access directives the router enforces (@authenticated, @requiresScopes), read
 //    from a composed supergraph exactly as the router reads them;
-//  - layer 2, each subgraph's graphql-shield tree, described rule by rule into schema/access.json
-//    (committed next to the supergraph, so a base revision's rules can be read back from git).
+//  - layer 2, each subgraph's permission tree, described rule by rule from lib's rule metadata
+//    into schema/access.json (committed next to the supergraph, so a base revision's rules can be
+//    read back from git): a rule per field, per entity reference ("Type.__resolveReference"), and
+//    the role → permission table (lib/src/permissions.ts) that decides who holds what.
 // A change to either that lets through a caller the old version refused is a breaking change,
 // whatever a schema diff tool calls it.
 import { buildSchema, isObjectType } from 'graphql';
-import { ROLES } from '../lib/src/permissions.ts';
+import { sdlTypes } from '../lib/src/authz-check.ts';
+import { ROLE_PERMISSIONS, ROLES } from '../lib/src/permissions.ts';
+import { describeRule, entityRules, fieldRules, type PermissionTree, type RuleDescription } from '../lib/src/shield.ts';
 import { loadSupergraph, type FieldRequirement } from '../router/src/supergraph.ts';
 
-/** A rule as data: a named rule, allow / deny, or a logic rule over others. */
-export type RuleDescription =
-  | string
-  | { and: RuleDescription[] }
-  | { or: RuleDescription[] }
-  | { chain: RuleDescription[] }
-  | { race: RuleDescription[] }
-  | { not: RuleDescription };
+export type { RuleDescription };
 
-/** Subgraph → "Type.field" → the rule guarding it. Root fields without a rule are denied. */
-export type AccessManifest = Record<string, Record<string, RuleDescription>>;
+/** Subgraph → "Type.field" (or "Type.__resolveReference") → the rule guarding it. */
+export type SubgraphAccess = Record<string, Record<string, RuleDescription>>;
 
-/** A subgraph's graphql-shield tree: type → field (or '*') → rule. */
-export type ShieldTree = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+/** schema/access.json: who holds what, and what each field and entity reference requires. */
+export interface AccessManifest {
+  /** Role → every permission it holds (its own grants and those of the roles below it). */
+  roles: Record<string, string[]>;
+  subgraphs: SubgraphAccess;
+}
+
+/** A subgraph's permission tree. */
+export type ShieldTree = PermissionTree;
 
 /** What applyShield denies a root field the tree does not name (fallbackRule). */
 export const FALLBACK_DENY = 'deny (fallback)';
 
+/** An entity reference's coordinate in access.json. */
+export const referenceCoordinate = (type: string) => `${type}.__resolveReference`;
+
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
-
-interface ShieldLike {
-  name?: unknown;
-  constructor: { name: string };
-  getRules?: () => unknown[];
-}
-
-/** Describes a graphql-shield rule by its class and name; throws on a rule it cannot name. */
-export function describeRule(rule: unknown): RuleDescription {
-  const r = rule as ShieldLike;
-  const kind = r?.constructor?.name;
-  const children = () => (r.getRules?.() ?? []).map(describeRule);
-  switch (kind) {
-    case 'RuleTrue':
-      return 'allow';
-    case 'RuleFalse':
-      return 'deny';
-    case 'RuleAnd':
-      return { and: children() };
-    case 'RuleOr':
-      return { or: children() };
-    case 'RuleChain':
-      return { chain: children() };
-    case 'RuleRace':
-      return { race: children() };
-    case 'RuleNot': {
-      const [inner] = children();
-      if (inner === undefined) throw new Error('not() without a rule');
-      return { not: inner };
-    }
-    case 'Rule':
-    case 'InputRule':
-      // graphql-shield names an unnamed rule with Math.random(): not comparable across versions.
-      if (typeof r.name !== 'string' || /^0\.\d+$/.test(r.name))
-        throw new Error('a shield rule without a name: give rule() a name so its changes can be checked');
-      return r.name;
-    default:
-      throw new Error(`not a graphql-shield rule: ${String(kind)}`);
-  }
-}
 
 /**
  * The rule of every field a subgraph's tree guards: every root field of its SDL (the tree's
- * rule, or FALLBACK_DENY), and every non-root field the tree names or covers with '*'.
+ * rule, or FALLBACK_DENY), every non-root field the tree names or covers with '*', and every
+ * resolvable entity's reference rule.
  */
-export function subgraphAccess(sdl: string, tree: ShieldTree): Record<string, RuleDescription> {
+export function subgraphAccess(sdl: string, tree: PermissionTree): Record<string, RuleDescription> {
   // Federation directives are left undefined: only type and field names matter here.
   const schema = buildSchema(sdl, { assumeValidSDL: true });
+  const fields = fieldRules(tree);
   const out: Record<string, RuleDescription> = {};
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    const entry = tree[type.name] ?? {};
+    const entry = fields[type.name] ?? {};
     const wildcard = entry['*'];
     for (const field of Object.keys(type.getFields())) {
       const rule = entry[field] ?? wildcard;
@@ -87,20 +56,41 @@ export function subgraphAccess(sdl: string, tree: ShieldTree): Record<string, Ru
       else if (ROOT_TYPES.has(type.name)) out[`${type.name}.${field}`] = FALLBACK_DENY;
     }
   }
+  const entities = entityRules(tree);
+  for (const t of sdlTypes(sdl).values())
+    if (t.resolvableEntity)
+      out[referenceCoordinate(t.name)] = entities[t.name] ? describeRule(entities[t.name]!) : FALLBACK_DENY;
   return sortKeys(out);
 }
 
-/** The manifest of every subgraph that has a tree (schema/access.json is this, printed). */
+/** The role table as access.json records it. */
+export function roleTable(): Record<string, string[]> {
+  return Object.fromEntries(ROLES.map((r) => [r, [...ROLE_PERMISSIONS[r]].sort()]));
+}
+
+/** The manifest of every subgraph that has a tree, with the role table (schema/access.json is this, printed). */
 export function accessManifest(
   subgraphs: readonly { name: string; sdl: string }[],
-  trees: Readonly<Record<string, ShieldTree>>,
+  trees: Readonly<Record<string, PermissionTree>>,
+  roles: Record<string, string[]> = roleTable(),
 ): AccessManifest {
-  const out: AccessManifest = {};
+  const out: SubgraphAccess = {};
   for (const s of subgraphs) {
     const tree = trees[s.name];
     if (tree) out[s.name] = subgraphAccess(s.sdl, tree);
   }
-  return sortKeys(out);
+  return { roles, subgraphs: sortKeys(out) };
+}
+
+/**
+ * Reads an access.json. Versions before the role table and entity rules held only the subgraphs'
+ * field rules at the top level: read as such, with no role table to compare.
+ */
+export function parseAccess(text: string): { roles?: Record<string, string[]>; subgraphs: SubgraphAccess } {
+  const json = JSON.parse(text) as Record<string, unknown>;
+  if (json && typeof json.subgraphs === 'object' && typeof json.roles === 'object')
+    return json as unknown as AccessManifest;
+  return { subgraphs: json as SubgraphAccess };
 }
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
@@ -118,7 +108,7 @@ const PERMISSION = /^hasPermission\((.*)\)$/;
 const ROLE = /^hasRole\((.*)\)$/;
 const ROLE_ORDER: readonly string[] = ROLES;
 /** Named rules that pass only for a verified user (each refuses anonymous and internal callers). */
-const USER_ONLY = [PERMISSION, ROLE, /^ownerOrAdmin\(/, /^isAuthenticated$/];
+const USER_ONLY = [PERMISSION, ROLE, /^ownerOrAdmin\(/, /^selfOrAdmin\(/, /^isAuthenticated$/];
 
 const same = (a: RuleDescription, b: RuleDescription) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -129,24 +119,12 @@ const same = (a: RuleDescription, b: RuleDescription) => JSON.stringify(a) === J
 export function ruleImplies(stricter: RuleDescription, looser: RuleDescription): boolean {
   if (same(stricter, looser) || looser === 'allow' || stricter === 'deny' || stricter === FALLBACK_DENY) return true;
   if (typeof stricter === 'object') {
-    if ('and' in stricter || 'chain' in stricter) {
-      const all = 'and' in stricter ? stricter.and : stricter.chain;
-      if (all.some((r) => ruleImplies(r, looser))) return true;
-    }
-    if ('or' in stricter || 'race' in stricter) {
-      const any = 'or' in stricter ? stricter.or : stricter.race;
-      return any.length > 0 && any.every((r) => ruleImplies(r, looser));
-    }
+    if ('and' in stricter && stricter.and.some((r) => ruleImplies(r, looser))) return true;
+    if ('or' in stricter) return stricter.or.length > 0 && stricter.or.every((r) => ruleImplies(r, looser));
   }
   if (typeof looser === 'object') {
-    if ('and' in looser || 'chain' in looser) {
-      const all = 'and' in looser ? looser.and : looser.chain;
-      return all.every((r) => ruleImplies(stricter, r));
-    }
-    if ('or' in looser || 'race' in looser) {
-      const any = 'or' in looser ? looser.or : looser.race;
-      return any.some((r) => ruleImplies(stricter, r));
-    }
+    if ('and' in looser) return looser.and.every((r) => ruleImplies(stricter, r));
+    if ('or' in looser) return looser.or.some((r) => ruleImplies(stricter, r));
     return false;
   }
   if (typeof stricter !== 'string') return false;

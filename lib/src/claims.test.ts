@@ -7,7 +7,7 @@ import {
   createClaimsVerifier,
   jsonDeeperThan,
   JsonDepthError,
-  MAX_JSON_DEPTH,
+  MAX_VARIABLES_DEPTH,
   operationHash,
   type UserCaller,
 } from './claims.ts';
@@ -104,17 +104,17 @@ describe('router claims token', () => {
     expect(operationHash(q, undefined)).toBe(operationHash(q, {}));
   });
 
-  it('refuses values nested deeper than MAX_JSON_DEPTH with JsonDepthError, not a stack overflow', () => {
+  it('refuses values nested deeper than MAX_VARIABLES_DEPTH with JsonDepthError, not a stack overflow', () => {
     const nested = (levels: number, wrap: (v: unknown) => unknown) => {
       let v: unknown = 1;
       for (let i = 0; i < levels; i++) v = wrap(v);
       return v;
     };
     for (const wrap of [(v: unknown) => ({ a: v }), (v: unknown) => [v]]) {
-      expect(() => canonicalJson(nested(MAX_JSON_DEPTH, wrap))).not.toThrow();
-      expect(jsonDeeperThan(nested(MAX_JSON_DEPTH, wrap))).toBe(false);
-      expect(() => canonicalJson(nested(MAX_JSON_DEPTH + 1, wrap))).toThrow(JsonDepthError);
-      expect(jsonDeeperThan(nested(MAX_JSON_DEPTH + 1, wrap))).toBe(true);
+      expect(() => canonicalJson(nested(MAX_VARIABLES_DEPTH, wrap))).not.toThrow();
+      expect(jsonDeeperThan(nested(MAX_VARIABLES_DEPTH, wrap))).toBe(false);
+      expect(() => canonicalJson(nested(MAX_VARIABLES_DEPTH + 1, wrap))).toThrow(JsonDepthError);
+      expect(jsonDeeperThan(nested(MAX_VARIABLES_DEPTH + 1, wrap))).toBe(true);
       expect(() => operationHash(q, { v: nested(20_000, wrap) })).toThrow(JsonDepthError);
       expect(jsonDeeperThan({ v: nested(20_000, wrap) })).toBe(true);
     }

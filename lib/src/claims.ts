@@ -16,6 +16,7 @@ import {
   type KeyObject,
 } from 'jose';
 import { z } from 'zod';
+import { MAX_JSON_DEPTH } from './inputs.ts';
 import { effectivePermissions, normalizeRoles, type Role } from './permissions.ts';
 
 export const CLAIMS_HEADER = 'x-eventzr-claims';
@@ -67,22 +68,24 @@ export function userCallerFromClaims(claims: AccessClaims, issuer: string): User
 }
 
 /**
- * Deepest nesting of arrays and objects canonicalJson accepts (the outermost one is level 1).
- * JSON.parse takes any depth, but hashing recurses: a 20 000-level variable overflowed the stack.
- * The router refuses deeper variables up front, so a subgraph never sees one from it.
+ * Deepest nesting of arrays and objects canonicalJson accepts in a request's variables (the
+ * outermost one is level 1). JSON.parse takes any depth, but hashing recurses: a 20 000-level
+ * variable overflowed the stack. The router refuses deeper variables up front, so a subgraph never
+ * sees one from it. Twice lib/inputs' limit for one JSON input value: room for the input objects
+ * that carry such a value, so whatever an input rule accepts also travels.
  */
-export const MAX_JSON_DEPTH = 64;
+export const MAX_VARIABLES_DEPTH = 2 * MAX_JSON_DEPTH;
 
-/** A value nested deeper than MAX_JSON_DEPTH: the caller's input, not a fault of ours. */
+/** A value nested deeper than MAX_VARIABLES_DEPTH: the caller's input, not a fault of ours. */
 export class JsonDepthError extends Error {
   constructor() {
-    super(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    super(`JSON nested deeper than ${MAX_VARIABLES_DEPTH} levels`);
     this.name = 'JsonDepthError';
   }
 }
 
 /** Whether `value` nests arrays and objects deeper than `max` levels; stops looking at max + 1. */
-export function jsonDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
+export function jsonDeeperThan(value: unknown, max = MAX_VARIABLES_DEPTH): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (max <= 0) return true;
   const children = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
@@ -91,11 +94,11 @@ export function jsonDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
 
 /**
  * Canonical JSON: object keys sorted, so both ends hash the same bytes for the same value.
- * Throws JsonDepthError beyond MAX_JSON_DEPTH levels.
+ * Throws JsonDepthError beyond MAX_VARIABLES_DEPTH levels.
  */
 export function canonicalJson(value: unknown, depth = 0): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (depth >= MAX_JSON_DEPTH) throw new JsonDepthError();
+  if (depth >= MAX_VARIABLES_DEPTH) throw new JsonDepthError();
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)

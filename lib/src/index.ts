@@ -9,4 +9,3 @@ export * from './logger.ts';
 export * from './permissions.ts';
 export * from './scalars.ts';
 export * from './shield.ts';
-export * from './public.ts';

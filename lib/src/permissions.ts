@@ -1,6 +1,8 @@
 // The one role → permission table of the platform: the single place to audit who may do what.
 // Permissions are `resource:action`. A caller's effective permissions are the union of what its
-// roles grant here and the `permissions` claim of its token.
+// roles grant here and the `permissions` claim of its token. The table is written into
+// schema/access.json, so the schema check reports a new grant as an authorization change, and
+// every permission here must guard something (a rule or an @requiresScopes) or be removed.
 
 /** Roles, lowest first. Each role has every permission of the roles below it. */
 export const ROLES = ['viewer', 'user', 'organizer', 'admin'] as const;
@@ -10,8 +12,9 @@ export type Role = (typeof ROLES)[number];
 export const ROLE_ALIASES: Record<string, Role> = { member: 'user', manager: 'organizer' };
 
 export const Permission = {
-  // auth
-  USERS_READ_SELF: 'users:read',
+  // auth: a tenant's users read one another (Job.createdBy, User references); administrators of
+  // users also read other users' roles and permissions; members read their tenant
+  USERS_READ: 'users:read',
   USERS_ADMIN: 'users:admin',
   TENANTS_READ: 'tenants:read',
   // jobs (seed 001: every role uses the queue; workers and overrides are admin)
@@ -30,7 +33,7 @@ const P = Permission;
 /** What each role adds to the one below it. */
 const GRANTS: Record<Role, readonly string[]> = {
   viewer: [
-    P.USERS_READ_SELF,
+    P.USERS_READ,
     P.TENANTS_READ,
     P.JOBS_CREATE,
     P.JOBS_READ,

@@ -33,10 +33,3 @@ export const JSONScalar = new GraphQLScalarType({
   parseValue: (v) => v,
   parseLiteral: (ast, variables) => literalToJson(ast, variables),
 });
-
-/** Checks a JSON input against a byte budget; oversized input is BAD_USER_INPUT. */
-export function assertJsonSize(value: unknown, maxBytes: number, field: string): void {
-  const size = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
-  if (size > maxBytes)
-    throw badUserInput(`\`${field}\` is ${size} bytes; the limit is ${maxBytes}`, { field, maxBytes });
-}

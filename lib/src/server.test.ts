@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIMS_HEADER } from './claims.ts';
-import { allow } from './shield.ts';
-import { startTestServer, type TestServer } from './testing.ts';
+import { allow, federationRules, hasPermission } from './shield.ts';
+import { startTestServer, userCaller, type TestServer } from './testing.ts';
+
+const TENANT = '00000000-0000-4000-8000-00000000000a';
 
 let sg: TestServer;
 beforeAll(async () => {
@@ -46,5 +48,61 @@ describe('subgraph server', () => {
     });
     const token = await sg.sign({ kind: 'anonymous' }, query, { d: 'hi' });
     expect((await sg.post({ query, variables: { d: 'other' } }, { [CLAIMS_HEADER]: token })).status).toBe(401);
+  });
+});
+
+describe('the factory applies the permission tree, entity references included', () => {
+  const sdl = `
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@requiresScopes"])
+    type Query { note(id: ID!): Note @requiresScopes(scopes: [["notes:read"]]) }
+    type Note @key(fields: "id") { id: ID! body: String! }
+  `;
+  const definition = (entities: Record<string, ReturnType<typeof hasPermission>>) => ({
+    name: 'notes',
+    typeDefs: parse(sdl),
+    resolvers: {
+      Query: { note: (_p: unknown, args: { id: string }) => ({ id: args.id, body: `note ${args.id}` }) },
+      Note: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, body: `note ${ref.id}` }) },
+    } as never,
+    permissions: { Query: { ...federationRules, note: hasPermission('notes:read') }, entities },
+    createLoaders: () => ({}),
+  });
+  const migrationsFolder = join(import.meta.dirname, '__fixtures__', 'confined');
+
+  it('refuses to start a subgraph whose resolvable @key type has no entity rule', async () => {
+    await expect(startTestServer(definition({}), { migrationsFolder })).rejects.toThrow(
+      /Refusing to start subgraph notes: its SDL and permission tree disagree:\n {2}- Note: a resolvable @key type without an entity rule \(entities.Note\)/,
+    );
+  });
+
+  it('runs the entity rule before __resolveReference: allowed, refused at its own index, anonymous refused', async () => {
+    const notes = await startTestServer(definition({ Note: hasPermission('notes:read') }), { migrationsFolder });
+    try {
+      const q = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Note { id body } } }';
+      const r = [
+        { __typename: 'Note', id: '1' },
+        { __typename: 'Note', id: '2' },
+      ];
+      const reader = userCaller({ tenantId: TENANT, roles: [], permissions: ['notes:read'] });
+      expect((await notes.exec(reader, q, { r })).body).toEqual({
+        data: {
+          _entities: [
+            { id: '1', body: 'note 1' },
+            { id: '2', body: 'note 2' },
+          ],
+        },
+      });
+      const stranger = await notes.exec(userCaller({ tenantId: TENANT, roles: [] }), q, { r });
+      expect(stranger.body.data).toEqual({ _entities: [null, null] });
+      expect(stranger.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+        ['_entities.0', 'FORBIDDEN'],
+        ['_entities.1', 'FORBIDDEN'],
+      ]);
+      expect((await notes.exec({ kind: 'anonymous' }, q, { r })).body.errors?.[0]?.extensions?.code).toBe(
+        'UNAUTHENTICATED',
+      );
+    } finally {
+      await notes.close();
+    }
   });
 });

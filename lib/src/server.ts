@@ -9,7 +9,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import {
   CLAIMS_HEADER,
   ClaimsTokenError,
@@ -31,7 +31,8 @@ import {
   type Listening,
 } from './http.ts';
 import type { Logger } from './logger.ts';
-import { applyShield, type PermissionTree } from './shield.ts';
+import { assertAuthorizationAgrees } from './authz-check.ts';
+import { applyShield, check, entityRules, type PermissionTree, type Rule, type RuleContext } from './shield.ts';
 
 /**
  * A subgraph's resolver map, which each subgraph types with its generated `Resolvers` (codegen.ts).
@@ -45,7 +46,7 @@ export interface SubgraphDefinition<L> {
   name: string;
   typeDefs: DocumentNode;
   resolvers: SubgraphResolvers;
-  /** The graphql-shield tree (applied with fallbackRule deny). */
+  /** Its authorization: field rules (applied with graphql-shield, fallback deny) and entity rules. */
   permissions: PermissionTree;
   /** Builds the request's DataLoaders: a fresh set per request, never shared. */
   createLoaders(ctx: BaseContext): L;
@@ -70,11 +71,38 @@ export interface SubgraphServer {
   stop(): Promise<void>;
 }
 
-/** The subgraph schema with its permission tree applied: what the server executes. */
+type ReferenceResolver = (reference: unknown, ctx: RuleContext, info: GraphQLResolveInfo) => unknown;
+
+/**
+ * Puts each entity type's rule in front of its `__resolveReference` (one that has none returns the
+ * reference, as @apollo/subgraph would). `_entities` runs no Query rule per type, so this is where
+ * a reference is authorized. The check is asynchronous: a refused reference is null with its error
+ * at its own index, not a failure of the whole `_entities` call.
+ */
+function guardReferences(resolvers: SubgraphResolvers, rules: Readonly<Record<string, Rule>>): SubgraphResolvers {
+  const out: Record<string, object> = { ...resolvers };
+  for (const [type, rule] of Object.entries(rules)) {
+    const own = out[type] as { __resolveReference?: ReferenceResolver } | undefined;
+    const resolve = own?.__resolveReference;
+    const guarded: ReferenceResolver = async (reference, ctx, info) => {
+      const verdict = await check(rule, reference, {}, ctx, info);
+      if (verdict !== true) throw verdict;
+      return resolve ? resolve(reference, ctx, info) : reference;
+    };
+    out[type] = { ...own, __resolveReference: guarded };
+  }
+  return out;
+}
+
+/**
+ * The subgraph schema with its permission tree applied: what the server executes. Refuses (throws)
+ * a tree that disagrees with the SDL, or that leaves a resolvable @key type without an entity rule.
+ */
 export function buildShieldedSchema<L>(def: SubgraphDefinition<L>): GraphQLSchema {
+  assertAuthorizationAgrees(def.name, def.typeDefs, def.permissions);
   const schema = buildSubgraphSchema({
     typeDefs: def.typeDefs,
-    resolvers: def.resolvers as GraphQLResolverMap<unknown>,
+    resolvers: guardReferences(def.resolvers, entityRules(def.permissions)) as GraphQLResolverMap<unknown>,
   });
   return applyShield(schema, def.permissions);
 }

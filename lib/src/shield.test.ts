@@ -3,7 +3,7 @@
 import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { Caller } from './claims.ts';
-import { allow, applyShield, deny, guardedFields, isAuthenticated, type ShieldRule } from './shield.ts';
+import { allow, applyShield, deny, guardedFields, isAuthenticated, type PermissionTree } from './shield.ts';
 
 const typeDefs = `
   type Query { job: Job }
@@ -29,7 +29,7 @@ const USER: Caller = {
   issuer: 'test',
 };
 
-async function run(tree: Record<string, Record<string, ShieldRule>>, source: string) {
+async function run(tree: PermissionTree, source: string) {
   const result = await graphql({ schema: applyShield(schema(), tree), source, contextValue: { caller: USER } });
   return {
     data: result.data,

@@ -1,128 +1,117 @@
-// Layer-2 authorization: the graphql-shield rule library every subgraph builds its permission
-// tree from, and the one way a tree is applied to a schema.
+// Layer-2 authorization: a subgraph's permission tree (lib rules, see rules.ts) and the one way it
+// is applied. graphql-shield is the engine for fields; this is the only module that imports it.
 import { isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddleware, type IMiddlewareTypeMap } from 'graphql-middleware';
-import { allow, and, deny, or, rule, shield, type IRule, type IRules } from 'graphql-shield';
-import type { Caller, UserCaller } from './claims.ts';
-import { forbidden, unauthenticated } from './errors.ts';
-import { hasRoleAtLeast, type Role } from './permissions.ts';
+import {
+  allow as shieldAllow,
+  and as shieldAnd,
+  deny as shieldDeny,
+  not as shieldNot,
+  or as shieldOr,
+  rule as shieldRule,
+  shield,
+  type IRules,
+} from 'graphql-shield';
+import { forbidden } from './errors.ts';
+import type { Rule } from './rules.ts';
 
-export { allow, and, deny, or };
-export type { IRules };
-/** A rule or a logic rule (and/or/not) as graphql-shield builds them. */
-export type ShieldRule = IRule | ReturnType<typeof and>;
-
-/** A subgraph's authorization: type → field → rule. */
-export type PermissionTree = Record<string, Record<string, ShieldRule>>;
-
-/** What every rule may read from the context. */
-export interface ShieldContext {
-  caller: Caller;
-}
-
-// Every rule has a fixed name: shield caches results by name, and the schema check compares a
-// field's rule between versions by it (schema/access.ts).
-
-/** Refuses anonymous and internal callers: a verified user token is required. */
-export const isAuthenticated = rule('isAuthenticated', { cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
-  ctx.caller.kind === 'user'
-    ? true
-    : ctx.caller.kind === 'internal'
-      ? forbidden('A user token is required')
-      : unauthenticated(),
-);
-
-/** The platform's own workers and schedulers (internal API key); any user token is refused. */
-export const isInternal = rule('isInternal', { cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
-  ctx.caller.kind === 'internal' ? true : forbidden('Internal callers only'),
-);
-
-/** A verified user or an internal caller (e.g. the gateway resolving entities for a worker). */
-export const isUserOrInternal = rule('isUserOrInternal', { cache: 'contextual' })((_p, _a, ctx: ShieldContext) =>
-  ctx.caller.kind === 'anonymous' ? unauthenticated() : true,
-);
-
-const userOf = (ctx: ShieldContext): UserCaller | Error =>
-  ctx.caller.kind === 'user'
-    ? ctx.caller
-    : ctx.caller.kind === 'internal'
-      ? forbidden('A user token is required')
-      : unauthenticated();
+export * from './rules.ts';
 
 /**
- * The FORBIDDEN a user lacking any of `permissions` gets, or undefined when they hold them all.
- * hasPermission answers with it; so does a resolver that must check by itself (an entity
- * reference: `_entities` skips the Query rules).
+ * A subgraph's authorization, declared once: type → field (or '*', every field of the type the
+ * entry does not name) → rule, for root fields and for the non-root fields that need more than
+ * their parent's rule; and under `entities`, entity type → the rule a reference to it must pass
+ * (`_entities` runs no Query rule per type: lib's server factory applies these around
+ * `__resolveReference`). Every resolvable `@key` type has one (lib/authz-check).
  */
-export function missingPermissions(user: UserCaller, permissions: readonly string[]) {
-  const missing = permissions.filter((p) => !user.permissions.includes(p));
-  return missing.length === 0
-    ? undefined
-    : forbidden(`Missing required permission: ${missing.join(', ')}`, [...permissions]);
+export type PermissionTree = Readonly<Record<string, Readonly<Record<string, Rule>>>>;
+
+/** The tree's key for entity rules (GraphQL type names are PascalCase, so it names no type). */
+export const ENTITIES = 'entities';
+
+/** The tree's field rules: every entry but `entities`. */
+export function fieldRules(tree: PermissionTree): Record<string, Readonly<Record<string, Rule>>> {
+  const { [ENTITIES]: _entities, ...fields } = tree;
+  return fields;
 }
 
-/** The user holds every one of `permissions` (granted by a role or by the token's claim). */
-export function hasPermission(...permissions: string[]): ShieldRule {
-  return rule(`hasPermission(${permissions.join(',')})`, { cache: 'contextual' })((_p, _a, ctx: ShieldContext) => {
-    const user = userOf(ctx);
-    if (user instanceof Error) return user;
-    return missingPermissions(user, permissions) ?? true;
-  });
+/** The tree's entity rules: entity type → rule. */
+export const entityRules = (tree: PermissionTree): Readonly<Record<string, Rule>> => tree[ENTITIES] ?? {};
+
+/** Every rule of a tree, with where it applies: "Type.field", or "Type.__resolveReference" for entities. */
+export function rulesOf(tree: PermissionTree): [string, Rule][] {
+  const out: [string, Rule][] = [];
+  for (const [type, fields] of Object.entries(fieldRules(tree)))
+    for (const [field, rule] of Object.entries(fields)) if (rule) out.push([`${type}.${field}`, rule]);
+  for (const [type, rule] of Object.entries(entityRules(tree)))
+    if (rule) out.push([`${type}.__resolveReference`, rule]);
+  return out;
 }
 
-/** The user has `role` or a higher one. */
-export function hasRole(role: Role): ShieldRule {
-  return rule(`hasRole(${role})`, { cache: 'contextual' })((_p, _a, ctx: ShieldContext) => {
-    const user = userOf(ctx);
-    if (user instanceof Error) return user;
-    return hasRoleAtLeast(user.roles, role) ? true : forbidden(`Requires the ${role} role`);
-  });
+/** Refuses a tree in which two different rules share a name (graphql-shield caches results by name). */
+export function assertUniqueRuleNames(tree: PermissionTree): void {
+  const byName = new Map<string, Rule>();
+  const clashes = new Set<string>();
+  const walk = (r: Rule) => {
+    if (r.kind === 'rule') {
+      const other = byName.get(r.name);
+      if (other && other !== r) clashes.add(r.name);
+      byName.set(r.name, r);
+    }
+    r.rules.forEach(walk);
+  };
+  for (const [, r] of rulesOf(tree)) walk(r);
+  if (clashes.size > 0)
+    throw new Error(`the permission tree has different rules named ${[...clashes].join(', ')}: rule names are unique`);
 }
 
-/**
- * Business policy: the resource's owner, or a user holding `adminPermission`. `ownerOf` loads
- * the owner id (through a DataLoader); a resource that does not exist (null) passes so the
- * resolver answers NOT_FOUND, which RLS already confines to the caller's tenant.
- */
-export function ownerOrAdmin<Ctx extends ShieldContext, Args>(
-  name: string,
-  ownerOf: (args: Args, ctx: Ctx) => Promise<string | null | undefined>,
-  adminPermission: string,
-): ShieldRule {
-  return rule(`ownerOrAdmin(${name})`, { cache: 'strict' })(async (_p, args: Args, ctx: Ctx) => {
-    const user = userOf(ctx);
-    if (user instanceof Error) return user;
-    if (user.permissions.includes(adminPermission)) return true;
-    const owner = await ownerOf(args, ctx);
-    return owner == null || owner === user.userId
-      ? true
-      : forbidden('Only its owner or an administrator may do this', [adminPermission]);
-  });
-}
+// ---------------------------------------------------------------- graphql-shield
 
-/** Rules for the fields every federated subgraph has. */
-export const federationRules = {
-  /** The SDL is what composition reads; it holds nothing a caller's token protects. */
-  _service: allow,
-  /** Entities: a verified caller; the tenant is enforced by RLS in __resolveReference. */
-  _entities: isUserOrInternal,
-};
+const compiled = new WeakMap<Rule, unknown>();
+
+/** The graphql-shield rule that runs a lib rule (one instance per lib rule). */
+function toShield(rule: Rule): unknown {
+  let out = compiled.get(rule);
+  if (out) return out;
+  switch (rule.kind) {
+    case 'allow':
+      out = shieldAllow;
+      break;
+    case 'deny':
+      out = shieldDeny;
+      break;
+    case 'rule':
+      out = shieldRule(rule.name, { cache: rule.cache })(rule.fn!);
+      break;
+    case 'and':
+      out = shieldAnd(...(rule.rules.map(toShield) as Parameters<typeof shieldAnd>));
+      break;
+    case 'or':
+      out = shieldOr(...(rule.rules.map(toShield) as Parameters<typeof shieldOr>));
+      break;
+    case 'not':
+      out = shieldNot(toShield(rule.rules[0]!) as Parameters<typeof shieldNot>[0]);
+      break;
+  }
+  compiled.set(rule, out);
+  return out;
+}
 
 const ROOT_TYPES = (schema: GraphQLSchema) =>
   [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]
     .filter((t) => t != null)
     .map((t) => t.name);
 
-type Tree = Record<string, Record<string, ShieldRule>>;
+type FieldTree = Record<string, Readonly<Record<string, Rule>>>;
 
 /**
  * Refuses, at start-up, a tree that names what the schema does not have as an object type or
  * field. graphql-shield checks unknown types and fields itself, but silently ignores rules on an
  * interface, input or other non-object type: a rule meant to guard something that guards nothing.
  */
-function assertTreeMatches(schema: GraphQLSchema, tree: Tree): void {
+function assertTreeMatches(schema: GraphQLSchema, tree: PermissionTree): void {
   const problems: string[] = [];
-  for (const [typeName, fields] of Object.entries(tree)) {
+  for (const [typeName, fields] of Object.entries(fieldRules(tree))) {
     const type = schema.getType(typeName);
     if (!isObjectType(type)) {
       problems.push(type ? `${typeName} (not an object type)` : typeName);
@@ -131,18 +120,20 @@ function assertTreeMatches(schema: GraphQLSchema, tree: Tree): void {
     const known = type.getFields();
     for (const f of Object.keys(fields)) if (f !== '*' && !(f in known)) problems.push(`${typeName}.${f}`);
   }
+  for (const typeName of Object.keys(entityRules(tree)))
+    if (!isObjectType(schema.getType(typeName))) problems.push(`${ENTITIES}.${typeName}`);
   if (problems.length > 0)
     throw new Error(`permission tree names what the schema has no object type or field for: ${problems.join(', ')}`);
 }
 
 /** The non-root fields a tree entry guards: every field of its type under '*', else the ones it names. */
-function namedFields(schema: GraphQLSchema, typeName: string, fields: Record<string, ShieldRule>): string[] {
+function namedFields(schema: GraphQLSchema, typeName: string, fields: Readonly<Record<string, Rule>>): string[] {
   if ('*' in fields) return Object.keys((schema.getType(typeName) as GraphQLObjectType).getFields());
   return Object.keys(fields);
 }
 
 /**
- * Applies a permission tree with fallbackRule deny.
+ * Applies a permission tree's field rules with fallbackRule deny.
  *
  * graphql-shield wraps every field of every type by default, which turns each scalar of each
  * row into a promise: 5-7x the execution time of a 1000-row list. A non-root field can only be
@@ -151,10 +142,18 @@ function namedFields(schema: GraphQLSchema, typeName: string, fields: Record<str
  * only where the tree names them (a field that needs more than its parent's rule), or all of a
  * type's fields when its entry has '*' (its rule applies to every field the entry does not name).
  */
-export function applyShield(schema: GraphQLSchema, tree: Tree): GraphQLSchema {
+export function applyShield(schema: GraphQLSchema, tree: PermissionTree): GraphQLSchema {
   assertTreeMatches(schema, tree);
-  const generator = shield(tree as IRules, {
-    fallbackRule: deny,
+  assertUniqueRuleNames(tree);
+  const fields: FieldTree = fieldRules(tree);
+  const shieldTree = Object.fromEntries(
+    Object.entries(fields).map(([type, rules]) => [
+      type,
+      Object.fromEntries(Object.entries(rules).map(([f, r]) => [f, toShield(r)])),
+    ]),
+  );
+  const generator = shield(shieldTree as IRules, {
+    fallbackRule: shieldDeny,
     fallbackError: forbidden('Not allowed'),
     allowExternalErrors: true,
     debug: false,
@@ -162,31 +161,48 @@ export function applyShield(schema: GraphQLSchema, tree: Tree): GraphQLSchema {
   const full = generator.generate(schema) as IMiddlewareTypeMap;
   const roots = new Set(ROOT_TYPES(schema));
   const kept: IMiddlewareTypeMap = {};
-  for (const [typeName, fields] of Object.entries(full)) {
+  for (const [typeName, typeFields] of Object.entries(full)) {
     if (roots.has(typeName)) {
-      kept[typeName] = fields;
+      kept[typeName] = typeFields;
       continue;
     }
-    const named = tree[typeName];
-    if (!named || typeof fields !== 'object') continue;
+    const named = fields[typeName];
+    if (!named || typeof typeFields !== 'object') continue;
     const guarded = new Set(namedFields(schema, typeName, named));
     const picked = Object.fromEntries(
-      Object.entries(fields as Record<string, unknown>).filter(([f]) => guarded.has(f)),
+      Object.entries(typeFields as Record<string, unknown>).filter(([f]) => guarded.has(f)),
     );
     if (Object.keys(picked).length > 0) kept[typeName] = picked as IMiddlewareTypeMap[string];
   }
   return applyMiddleware(schema, kept as IMiddleware);
 }
 
+/**
+ * What graphql-shield does by default: every field of every type wrapped, fallback allow (and
+ * `extra` rules added to the tree). Not how a subgraph runs: bench/shield.ts measures it to show
+ * what applyShield saves.
+ */
+export function applyShieldEverywhere(schema: GraphQLSchema, tree: PermissionTree, extra: PermissionTree = {}) {
+  const compile = (t: PermissionTree) =>
+    Object.fromEntries(
+      Object.entries(fieldRules(t)).map(([type, rules]) => [
+        type,
+        Object.fromEntries(Object.entries(rules).map(([f, r]) => [f, toShield(r)])),
+      ]),
+    );
+  const rules = { ...compile(tree), ...compile(extra) };
+  return applyMiddleware(schema, shield(rules as IRules, { fallbackRule: shieldAllow, allowExternalErrors: true }));
+}
+
 /** Which fields of `schema` a tree guards once applied: for tests and schema checks. */
-export function guardedFields(schema: GraphQLSchema, tree: Tree): string[] {
+export function guardedFields(schema: GraphQLSchema, tree: PermissionTree): string[] {
   assertTreeMatches(schema, tree);
   const out: string[] = [];
   for (const root of ROOT_TYPES(schema)) {
     const type = schema.getType(root) as GraphQLObjectType;
     for (const f of Object.keys(type.getFields())) out.push(`${root}.${f}`);
   }
-  for (const [typeName, fields] of Object.entries(tree)) {
+  for (const [typeName, fields] of Object.entries(fieldRules(tree))) {
     if (ROOT_TYPES(schema).includes(typeName)) continue;
     for (const f of namedFields(schema, typeName, fields)) out.push(`${typeName}.${f}`);
   }

@@ -1,5 +1,5 @@
 // Layer-1 authorization: before the gateway plans anything, the operation is checked against the
-// supergraph's @authenticated / @requiresScopes and against the list of public operations. A
+// supergraph's @authenticated / @requiresScopes (a root field without them is public). A
 // refusal stops the request here, so no subgraph is ever called for it.
 import {
   GraphQLError,
@@ -16,11 +16,10 @@ import {
 } from 'graphql';
 import type { Caller } from '@eventzr/lib/claims';
 import { forbidden, unauthenticated } from '@eventzr/lib/errors';
-import { isPublicRootField } from '@eventzr/lib/public';
+import { INTERNAL_SCOPE } from '@eventzr/lib/authz-check';
 import type { SecurityMap } from './supergraph.ts';
 
-/** The scope every internal caller (platform workers, schedulers) holds, and nothing else. */
-export const INTERNAL_SCOPE = 'internal';
+export { INTERNAL_SCOPE };
 
 /**
  * Root field selections (distinct response keys, aliases included, `__typename` not) one
@@ -96,8 +95,11 @@ export function operationRequirements(
 
   const rootType = schema.getRootType(operation.operation)?.name ?? '';
   const roots = rootFields(operation.selectionSet, fragments);
+  // A root field the supergraph leaves without @authenticated / @requiresScopes is public (seed
+  // 004's public endpoints): every subgraph's permission tree allows exactly those to anyone, and
+  // the schema check makes a new one need an approval.
   const publicOnly = roots.every(
-    (f) => INTROSPECTION_ROOTS.has(f.name.value) || isPublicRootField(rootType, f.name.value),
+    (f) => INTROSPECTION_ROOTS.has(f.name.value) || !security.has(`${rootType}.${f.name.value}`),
   );
   // Selections sharing a response key are merged by GraphQL and run once: count keys, not nodes.
   const rootKeys = new Set(roots.filter((f) => f.name.value !== '__typename').map((f) => (f.alias ?? f.name).value));

@@ -89,7 +89,7 @@ export const checkGraphQLBody: RequestHandler = (req, res, next) => {
 const VARIABLES_TOO_DEEP = 'variables nested too deeply';
 /**
  * The claims token binds a hash of the variables, and hashing refuses what nests deeper than
- * lib's MAX_JSON_DEPTH: refused here, with meta, rather than failing inside the gateway.
+ * lib's MAX_VARIABLES_DEPTH: refused here, with meta, rather than failing inside the gateway.
  */
 const tooDeep = (variables: unknown): boolean => variables != null && jsonDeeperThan(variables);
 

@@ -4,8 +4,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasPermission, isAuthenticated } from '../../lib/src/shield.ts';
-import { ACCOUNTS, ORDERS, SHOP_WEB, TREES, checkInput, composed, edit, subgraphs } from './__fixtures__/shop.ts';
+import { allow, hasPermission, isAuthenticated, isInternal } from '../../lib/src/shield.ts';
+import {
+  ACCOUNTS,
+  ORDERS,
+  ROLES,
+  SHOP_WEB,
+  TREES,
+  checkInput,
+  composed,
+  edit,
+  subgraphs,
+} from './__fixtures__/shop.ts';
 import { codegenArtifacts } from './codegen.ts';
 import { runSchemaCheck, type CheckReport } from './engine.ts';
 import { formatReport } from './report.ts';
@@ -36,8 +46,8 @@ describe('schema check on fixture subgraphs', () => {
   });
 
   it('passes with a warning on a removed field that no registered operation uses', async () => {
-    const accounts = edit(ACCOUNTS, '  "Email address."\n  email: String!\n', '');
-    const trees = { ...TREES, accounts: { Query: { me: isAuthenticated } } };
+    const accounts = edit(ACCOUNTS, '  "Email address."\n  email: String! @authenticated\n', '');
+    const trees = { ...TREES, accounts: { Query: { me: isAuthenticated }, entities: { User: isAuthenticated } } };
     const r = await runSchemaCheck(checkInput({ accounts, trees }));
     expect(r.errors).toEqual([]);
     expect(r.ok).toBe(true);
@@ -48,7 +58,7 @@ describe('schema check on fixture subgraphs', () => {
   });
 
   it('fails on a removed field that a registered operation selects, naming the client and operations', async () => {
-    const orders = edit(ORDERS, '  "Total in cents."\n  total: Int!\n', '');
+    const orders = edit(ORDERS, '  "Total in cents."\n  total: Int! @requiresScopes(scopes: [["orders:read"]])\n', '');
     const trees = { ...TREES, orders: { ...TREES.orders!, Order: {} } };
     const r = await runSchemaCheck(checkInput({ orders, trees }));
     expect(r.ok).toBe(false);
@@ -173,11 +183,14 @@ describe('schema check on fixture subgraphs', () => {
     });
 
     it('a field that lost its shield rule', async () => {
-      const trees = { ...TREES, orders: { ...TREES.orders!, Order: {} } };
+      const trees = { ...TREES, orders: { ...TREES.orders!, Order: { buyer: isAuthenticated } } };
       const r = await runSchemaCheck(checkInput({ trees }));
       expect(r.ok).toBe(false);
       expect(ids(r, 'error')).toEqual(['AUTHZ_RULE_REMOVED:orders/Order.total']);
       expect(r.changes.filter((c) => c.layer === 'schema')).toEqual([]);
+      expect(r.errors.map((e) => e.message)).toContain(
+        'orders: Order.total: the SDL requires @requiresScopes(scopes: [["orders:read"]]) but the tree has no rule for it',
+      );
     });
 
     it('a root field whose rule was replaced by a weaker one', async () => {
@@ -194,6 +207,138 @@ describe('schema check on fixture subgraphs', () => {
       const r = await runSchemaCheck(checkInput({ trees }));
       expect(ids(r, 'error')).toEqual(['AUTHZ_RULE_REMOVED:orders/Mutation.placeOrder']);
       expect(r.errors.map((e) => e.message)).toContain('orders: Mutation.placeOrder: no rule in the permission tree');
+    });
+  });
+
+  describe('authorization is declared once per field in both layers, entity references included', () => {
+    const authzErrors = (r: CheckReport) => r.errors.filter((e) => e.check === 'authorization').map((e) => e.message);
+
+    it('an @key type without an entity rule', async () => {
+      const trees = { ...TREES, orders: { ...TREES.orders!, entities: {} } };
+      const r = await runSchemaCheck(checkInput({ trees }));
+      expect(r.ok).toBe(false);
+      expect(authzErrors(r)).toContain(
+        'orders: Order: a resolvable @key type without an entity rule (entities.Order): who may resolve a reference to it must be declared',
+      );
+      // And the reference lost its rule against the base.
+      expect(ids(r, 'error')).toContain('AUTHZ_RULE_REMOVED:orders/Order.__resolveReference');
+    });
+
+    it('an entity rule weaker than the type-level directive it must guarantee', async () => {
+      const orders = edit(ORDERS, 'type Order @key(fields: "id") {', 'type Order @key(fields: "id") @authenticated {');
+      const trees = { ...TREES, orders: { ...TREES.orders!, entities: { Order: allow } } };
+      const r = await runSchemaCheck(checkInput({ orders, trees }));
+      expect(authzErrors(r)).toContain(
+        'orders: entities.Order: the SDL requires @authenticated but it admits anonymous callers',
+      );
+    });
+
+    it('a non-root field with @requiresScopes and no layer-2 rule, and a rule without a directive', async () => {
+      const orders = edit(
+        ORDERS,
+        '  status: OrderStatus!',
+        '  status: OrderStatus! @requiresScopes(scopes: [["orders:read"]])',
+      );
+      const r1 = await runSchemaCheck(checkInput({ orders }));
+      expect(r1.ok).toBe(false);
+      expect(authzErrors(r1)).toEqual([
+        'orders: Order.status: the SDL requires @requiresScopes(scopes: [["orders:read"]]) but the tree has no rule for it',
+      ]);
+      const trees = {
+        ...TREES,
+        orders: { ...TREES.orders!, Order: { ...TREES.orders!.Order, status: isAuthenticated } },
+      };
+      const r2 = await runSchemaCheck(checkInput({ trees }));
+      expect(r2.ok).toBe(false);
+      expect(authzErrors(r2)).toEqual([
+        'orders: Order.status: the tree guards it (isAuthenticated) but the SDL declares no access on it',
+      ]);
+    });
+
+    it('a rule that does not guarantee what the directive requires (a permission, or users only)', async () => {
+      const trees = {
+        ...TREES,
+        orders: { ...TREES.orders!, Order: { ...TREES.orders!.Order, total: isAuthenticated } },
+      };
+      const r = await runSchemaCheck(checkInput({ trees }));
+      expect(authzErrors(r)).toContain(
+        'orders: Order.total: the SDL requires @requiresScopes(scopes: [["orders:read"]]) but its rule isAuthenticated: a user passes it without orders:read',
+      );
+      const internal = { ...TREES, orders: { ...TREES.orders!, Order: { ...TREES.orders!.Order, buyer: isInternal } } };
+      expect(authzErrors(await runSchemaCheck(checkInput({ trees: internal })))).toContain(
+        'orders: Order.buyer: the SDL requires @authenticated but its rule isInternal: it admits internal callers, and @authenticated means a user token',
+      );
+    });
+
+    it('a root field with a directive and no rule, or a rule but no directive (public in the SDL)', async () => {
+      const orders = edit(
+        ORDERS,
+        'order(id: ID!): Order @requiresScopes(scopes: [["orders:read"]])',
+        'order(id: ID!): Order',
+      );
+      const r = await runSchemaCheck(checkInput({ orders }));
+      expect(authzErrors(r)).toContain(
+        'orders: Query.order: no @authenticated/@requiresScopes in the SDL makes it public, but its rule is hasPermission(orders:read): declare the access in the SDL, or allow it',
+      );
+      const trees = {
+        ...TREES,
+        orders: { ...TREES.orders!, Query: { ...TREES.orders!.Query, order: undefined as never } },
+      };
+      expect(authzErrors(await runSchemaCheck(checkInput({ trees })))).toContain(
+        'orders: Query.order: no rule in the permission tree',
+      );
+    });
+
+    it('a field handing out references another subgraph resolves must declare what its entity rule needs', async () => {
+      const orders = edit(ORDERS, '  buyer: User @authenticated', '  buyer: User');
+      const trees = { ...TREES, orders: { ...TREES.orders!, Order: { total: TREES.orders!.Order!.total! } } };
+      const r = await runSchemaCheck(checkInput({ orders, trees }));
+      expect(authzErrors(r)).toContain(
+        'orders Order.buyer: its User references are resolved by accounts for any user (entities.User: isAuthenticated), but the field requires nothing',
+      );
+      const strict = { ...TREES, accounts: { ...TREES.accounts!, entities: { User: hasPermission('orders:read') } } };
+      expect(authzErrors(await runSchemaCheck(checkInput({ trees: strict })))).toEqual([
+        'orders Order.buyer: its User references are resolved by accounts for user holding orders:read (entities.User: hasPermission(orders:read)), but the field requires @authenticated: declare @requiresScopes(scopes: [["orders:read"]]) on it',
+      ]);
+    });
+
+    it('a grant added to a role is an authorization change that needs an approval', async () => {
+      const roles = { ...ROLES, viewer: ['orders:create', 'orders:read'] };
+      const r = await runSchemaCheck(checkInput({ roles }));
+      expect(r.ok).toBe(false);
+      expect(ids(r, 'error')).toEqual(['AUTHZ_GRANT_ADDED:viewer/orders:create']);
+      const approved = await runSchemaCheck(
+        checkInput({
+          roles,
+          approvals:
+            'approvals:\n  - change: AUTHZ_GRANT_ADDED:viewer/orders:create\n    reason: viewers may place orders from now on\n    approvedBy: shop owners\n',
+        }),
+      );
+      expect(approved.ok).toBe(true);
+      // Withdrawing a grant may refuse callers allowed before: a warning.
+      const fewer = await runSchemaCheck(checkInput({ roles: { ...ROLES, buyer: ['orders:read'] } }));
+      expect(fewer.ok).toBe(true);
+      expect(ids(fewer, 'warning')).toEqual(['AUTHZ_GRANT_REMOVED:buyer/orders:create']);
+    });
+
+    it('a permission that guards nothing must be used or removed', async () => {
+      const roles = { ...ROLES, buyer: [...ROLES.buyer!, 'orders:refund'] };
+      const r = await runSchemaCheck(checkInput({ roles }));
+      expect(authzErrors(r)).toEqual([
+        'permission orders:refund guards nothing (no rule or @requiresScopes uses it): use it or remove it from the role table (lib/src/permissions.ts)',
+      ]);
+    });
+
+    it('a new root field without access directives is public: it needs an approval', async () => {
+      const orders = edit(
+        ORDERS,
+        '  order(id: ID!): Order @requiresScopes(scopes: [["orders:read"]])',
+        '  order(id: ID!): Order @requiresScopes(scopes: [["orders:read"]])\n  "Opening hours."\n  hours: String',
+      );
+      const trees = { ...TREES, orders: { ...TREES.orders!, Query: { ...TREES.orders!.Query, hours: allow } } };
+      const r = await runSchemaCheck(checkInput({ orders, trees }));
+      expect(r.ok).toBe(false);
+      expect(ids(r, 'error')).toEqual(['AUTHZ_PUBLIC_FIELD_ADDED:Query.hours']);
     });
   });
 
@@ -257,7 +402,7 @@ type Query {`,
     expect(noApi.files.find((f) => f.path === 'schema/api.graphql')?.status).toBe('missing');
     expect(noApi.ok).toBe(false);
 
-    const trees = { ...TREES, accounts: { Query: { me: isAuthenticated } } };
+    const trees = { ...TREES, accounts: { Query: { me: isAuthenticated }, entities: { User: isAuthenticated } } };
     const staleAccess = await runSchemaCheck({ ...checkInput({ trees }), committed: before });
     expect(staleAccess.files.find((f) => f.path === 'schema/access.json')?.status).toBe('stale');
   });
@@ -309,7 +454,7 @@ type Query {`,
       ],
       [
         'naming/field-camel-case',
-        edit(ORDERS, '  total: Int!\n  "Where the order is."', '  total_cents: Int!\n  "Where the order is."'),
+        edit(ORDERS, '  total: Int! @requiresScopes', '  total_cents: Int! @requiresScopes'),
         'Order.total_cents',
       ],
       ['naming/enum-value-upper-case', edit(ORDERS, '  PAID\n', '  paid\n'), 'OrderStatus.paid'],
@@ -317,8 +462,8 @@ type Query {`,
         'pagination/connection',
         edit(
           ORDERS,
-          '  "Who placed it."\n  buyer: User',
-          '  "Who placed it."\n  buyer: User\n  "Related orders."\n  related: [Order!]!',
+          '  "Who placed it."\n  buyer: User @authenticated',
+          '  "Who placed it."\n  buyer: User @authenticated\n  "Related orders."\n  related: [Order!]!',
         ),
         'Order.related',
       ],

@@ -4,11 +4,15 @@
 // file itself (schema/check.ts gathers the inputs), so tests run it on fixture subgraphs.
 import { Supergraph } from '@apollo/federation-internals';
 import { diff, CriticalityLevel, type Change } from '@graphql-inspector/core';
-import { buildSchema, isObjectType, printSchema, type GraphQLSchema } from 'graphql';
-import { authzDisagreements } from '../../lib/src/authz-check.ts';
+import { buildSchema, isObjectType, OperationTypeNode, printSchema, type GraphQLSchema } from 'graphql';
+import { authzDisagreements, referenceDisagreements, sdlTypes } from '../../lib/src/authz-check.ts';
+import { rulesOf, type Rule } from '../../lib/src/shield.ts';
 import {
   accessManifest,
   FALLBACK_DENY,
+  parseAccess,
+  referenceCoordinate,
+  roleTable,
   printRequirement,
   printRule,
   requirementImplies,
@@ -57,8 +61,8 @@ export interface CheckInput {
   registry: readonly RegistryFile[];
   /** schema/approvals.yaml as text (undefined: no file). */
   approvals?: string;
-  /** Root fields that are public on purpose (lib/public.ts by default). */
-  publicFields?: Record<string, readonly string[]>;
+  /** The role → permission table (default: lib/src/permissions.ts's, as access.json records it). */
+  roles?: Record<string, string[]>;
 }
 
 export type Level = 'breaking' | 'dangerous' | 'safe';
@@ -76,7 +80,7 @@ export interface SchemaChange {
   type: string;
   level: Level;
   /** schema (the API), router (access directives) or subgraph (shield rules). */
-  layer: 'schema' | 'router' | 'subgraph';
+  layer: 'schema' | 'router' | 'subgraph' | 'roles';
   message: string;
   path?: string;
   affected: AffectedOperation[];
@@ -185,19 +189,30 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
       locations: [{ subgraph: l.subgraph, file: fileOf(input, l.subgraph), line: l.line, column: l.column }],
     });
 
-  // Each subgraph's two authorization layers must agree (a root field without a shield rule, an
-  // access directive whose field the tree allows to anyone, ...).
+  // Each subgraph's two authorization layers must agree (lib/authz-check: root fields, non-root
+  // fields, entity references), the references one subgraph hands another must declare what the
+  // resolving subgraph requires, and every permission of the role table must guard something.
   const trees = input.trees ?? {};
+  const roles = input.roles ?? roleTable();
+  const withTrees: { name: string; sdl: string; tree: ShieldTree }[] = [];
   for (const s of input.subgraphs) {
     const tree = trees[s.name];
     if (!tree) continue;
     try {
-      for (const p of authzDisagreements(s.sdl, tree as Record<string, Record<string, unknown>>, input.publicFields))
+      for (const p of authzDisagreements(s.sdl, tree))
         errors.push({ check: 'authorization', message: `${s.name}: ${p}` });
+      withTrees.push({ name: s.name, sdl: s.sdl, tree });
     } catch {
       /* unparsable SDL: reported by composition */
     }
   }
+  for (const p of referenceDisagreements(withTrees)) errors.push({ check: 'authorization', message: p });
+  if (input.trees)
+    for (const p of unguardingPermissions(roles, withTrees))
+      errors.push({
+        check: 'authorization',
+        message: `permission ${p} guards nothing (no rule or @requiresScopes uses it): use it or remove it from the role table (lib/src/permissions.ts)`,
+      });
 
   const { approvals, problems: approvalProblems } = readApprovals(input.approvals);
   for (const p of approvalProblems) errors.push({ check: 'approvals', message: `schema/approvals.yaml: ${p}` });
@@ -216,7 +231,7 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
   // 2. Committed artifacts equal what composition and codegen write now.
   let freshAccess: AccessManifest | undefined;
   try {
-    if (input.trees) freshAccess = accessManifest(input.subgraphs, input.trees);
+    if (input.trees) freshAccess = accessManifest(input.subgraphs, input.trees, roles);
   } catch (err) {
     errors.push({ check: 'authorization', message: (err as Error).message });
   }
@@ -295,16 +310,20 @@ export async function runSchemaCheck(input: CheckInput): Promise<CheckReport> {
           .map(affected);
       for (const c of await diff(baseApi, api)) report.changes.push(schemaChange(c, users));
       report.changes.push(...routerAuthzChanges(base.supergraph, composition.supergraphSdl, api, users));
+      report.changes.push(...publicFieldsAdded(baseApi, api, composition.supergraphSdl));
     }
   }
   if (base?.access !== undefined && freshAccess) {
-    let baseAccess: AccessManifest | undefined;
+    let baseAccess: ReturnType<typeof parseAccess> | undefined;
     try {
-      baseAccess = JSON.parse(base.access) as AccessManifest;
+      baseAccess = parseAccess(base.access);
     } catch (err) {
       errors.push({ check: 'base', message: `the base access.json is not JSON: ${(err as Error).message}` });
     }
-    if (baseAccess) report.changes.push(...shieldChanges(baseAccess, freshAccess, input.subgraphs));
+    if (baseAccess) {
+      report.changes.push(...shieldChanges(baseAccess.subgraphs, freshAccess.subgraphs, input.subgraphs));
+      if (baseAccess.roles) report.changes.push(...roleChanges(baseAccess.roles, freshAccess.roles));
+    }
   }
 
   const approved = new Map(approvals.map((a) => [a.change, a]));
@@ -452,10 +471,10 @@ function routerAuthzChanges(baseSdl: string, freshSdl: string, api: GraphQLSchem
   return out;
 }
 
-/** Layer 2: each subgraph's shield rule per field. */
+/** Layer 2: each subgraph's rule per field and per entity reference. */
 function shieldChanges(
-  before: AccessManifest,
-  after: AccessManifest,
+  before: AccessManifest['subgraphs'],
+  after: AccessManifest['subgraphs'],
   subgraphs: readonly SubgraphInput[],
 ): SchemaChange[] {
   const out: SchemaChange[] = [];
@@ -465,6 +484,7 @@ function shieldChanges(
     let fields: Set<string>;
     try {
       fields = fieldsOf(s.sdl);
+      for (const t of sdlTypes(s.sdl).values()) if (t.resolvableEntity) fields.add(referenceCoordinate(t.name));
     } catch {
       continue;
     }
@@ -527,6 +547,111 @@ function shieldChanges(
             'stricter: callers allowed before may now be refused',
           ),
         );
+    }
+  }
+  return out;
+}
+
+/** Every permission of the role table that no rule checks and no subgraph's @requiresScopes names. */
+function unguardingPermissions(
+  roles: Record<string, string[]>,
+  subgraphs: readonly { sdl: string; tree: ShieldTree }[],
+): string[] {
+  const used = new Set<string>();
+  const walk = (r: Rule) => {
+    for (const p of r.permissions) used.add(p);
+    r.rules.forEach(walk);
+  };
+  for (const s of subgraphs) {
+    for (const [, rule] of rulesOf(s.tree)) walk(rule);
+    for (const t of sdlTypes(s.sdl).values())
+      for (const req of [t.requirement, ...t.fields.values()])
+        for (const alts of req.scopes) for (const all of alts) for (const p of all) used.add(p);
+  }
+  return [...new Set(Object.values(roles).flat())].filter((p) => !used.has(p)).sort();
+}
+
+/**
+ * The role table: a permission granted to a role that did not hold it lets its holders through
+ * everything the permission guards (breaking, needs an approval); a withdrawn one may refuse
+ * callers allowed before; a permission new to the table guards only what is new with it.
+ */
+function roleChanges(before: Record<string, string[]>, after: Record<string, string[]>): SchemaChange[] {
+  const known = new Set(Object.values(before).flat());
+  const out: SchemaChange[] = [];
+  const change = (type: string, level: Level, role: string, permission: string, message: string, why: string) =>
+    out.push({
+      id: `${type}:${role}/${permission}`,
+      type,
+      level,
+      layer: 'roles',
+      message,
+      affected: [],
+      verdict: level === 'breaking' ? 'error' : 'warning',
+      why,
+    });
+  for (const role of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const [was, is] = [new Set(before[role] ?? []), new Set(after[role] ?? [])];
+    for (const p of is) {
+      if (was.has(p)) continue;
+      if (known.has(p))
+        change(
+          'AUTHZ_GRANT_ADDED',
+          'breaking',
+          role,
+          p,
+          `role ${role} now holds ${p}`,
+          `every ${role} now passes what ${p} guards`,
+        );
+      else
+        change(
+          'AUTHZ_PERMISSION_ADDED',
+          'dangerous',
+          role,
+          p,
+          `new permission ${p} granted to ${role}`,
+          'a new permission',
+        );
+    }
+    for (const p of was)
+      if (!is.has(p))
+        change(
+          'AUTHZ_GRANT_REMOVED',
+          'dangerous',
+          role,
+          p,
+          `role ${role} no longer holds ${p}`,
+          `callers with the role ${role} may now be refused`,
+        );
+  }
+  return out;
+}
+
+/**
+ * A new root field without @authenticated / @requiresScopes is public: anyone may call it without
+ * a token. That is a decision (seed 004's public endpoints), never a default: it needs an approval.
+ */
+function publicFieldsAdded(baseApi: GraphQLSchema, api: GraphQLSchema, supergraphSdl: string): SchemaChange[] {
+  const security = routerRequirements(supergraphSdl);
+  const out: SchemaChange[] = [];
+  for (const kind of [OperationTypeNode.QUERY, OperationTypeNode.MUTATION, OperationTypeNode.SUBSCRIPTION]) {
+    const root = api.getRootType(kind);
+    if (!root) continue;
+    const old = baseApi.getRootType(kind)?.getFields() ?? {};
+    for (const field of Object.keys(root.getFields())) {
+      const coordinate = `${root.name}.${field}`;
+      if (field in old || security.has(coordinate)) continue;
+      out.push({
+        id: `AUTHZ_PUBLIC_FIELD_ADDED:${coordinate}`,
+        type: 'AUTHZ_PUBLIC_FIELD_ADDED',
+        level: 'breaking',
+        layer: 'router',
+        message: `${coordinate} is new and public: it carries no @authenticated or @requiresScopes`,
+        path: coordinate,
+        affected: [],
+        verdict: 'error',
+        why: 'anyone may call it without a token; approve it if it is a public endpoint on purpose',
+      });
     }
   }
   return out;

@@ -15,7 +15,14 @@ import { badUserInput, conflict, forbidden, notFound, quotaExceeded, unauthentic
 import { createLogger } from '@eventzr/lib/logger';
 import { Permission } from '@eventzr/lib/permissions';
 import { createSubgraphServer, type SubgraphDefinition } from '@eventzr/lib/server';
-import { allow, federationRules, hasPermission, isAuthenticated, isInternal } from '@eventzr/lib/shield';
+import {
+  allow,
+  federationRules,
+  hasPermission,
+  isAuthenticated,
+  isInternal,
+  isUserOrInternal,
+} from '@eventzr/lib/shield';
 import { createTestDatabase, testClaimsKeys, type TestDatabase } from '@eventzr/lib/testing';
 import type { Listening } from '@eventzr/lib/http';
 import { JSONScalar } from '@eventzr/lib/scalars';
@@ -128,6 +135,7 @@ function authDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
     permissions: {
       Query: { ...federationRules, me: isAuthenticated, users: hasPermission(Permission.USERS_ADMIN) },
       Mutation: { login: allow, logout: isAuthenticated },
+      entities: { User: isUserOrInternal },
     },
     createLoaders: () => ({}),
     routes(app) {
@@ -205,6 +213,8 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
         workers: hasPermission(Permission.JOBS_ADMIN),
       },
       Mutation: { leaseJobs: isInternal, enqueueJob: hasPermission(Permission.JOBS_CREATE) },
+      Job: { adminNote: hasPermission(Permission.JOBS_ADMIN) },
+      entities: { Job: canRead },
     },
     createLoaders: () => ({}),
     routes(app) {

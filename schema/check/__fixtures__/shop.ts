@@ -20,7 +20,7 @@ type User @key(fields: "id") {
   "Display name."
   name: String!
   "Email address."
-  email: String!
+  email: String! @authenticated
 }
 
 type Query {
@@ -49,11 +49,11 @@ type Order @key(fields: "id") {
   "The order's id."
   id: ID!
   "Total in cents."
-  total: Int!
+  total: Int! @requiresScopes(scopes: [["orders:read"]])
   "Where the order is."
   status: OrderStatus!
   "Who placed it."
-  buyer: User
+  buyer: User @authenticated
 }
 
 "Where a page is in its list."
@@ -117,12 +117,23 @@ type Mutation {
 `;
 
 export const TREES: Record<string, ShieldTree> = {
-  accounts: { Query: { me: isAuthenticated }, User: { email: isAuthenticated } },
+  accounts: {
+    Query: { me: isAuthenticated },
+    User: { email: isAuthenticated },
+    entities: { User: isAuthenticated },
+  },
   orders: {
     Query: { orders: hasPermission('orders:read'), order: hasPermission('orders:read') },
     Mutation: { placeOrder: hasPermission('orders:create') },
-    Order: { total: hasPermission('orders:read') },
+    Order: { total: hasPermission('orders:read'), buyer: isAuthenticated },
+    entities: { Order: hasPermission('orders:read') },
   },
+};
+
+/** The fixture's role table: a viewer reads orders, a buyer also places them. */
+export const ROLES: Record<string, string[]> = {
+  viewer: ['orders:read'],
+  buyer: ['orders:create', 'orders:read'],
 };
 
 export const SHOP_WEB = `# client: shop-web
@@ -169,10 +180,10 @@ export const subgraphs = (accounts = ACCOUNTS, orders = ORDERS): SubgraphInput[]
 ];
 
 /** Everything composition writes for these subgraphs and trees (as committed after the change). */
-export function composed(list: SubgraphInput[], trees: Record<string, ShieldTree> = TREES) {
+export function composed(list: SubgraphInput[], trees: Record<string, ShieldTree> = TREES, roles = ROLES) {
   const c = composeSubgraphs(list);
   if (!c.supergraphSdl) throw new Error(`fixture does not compose: ${c.errors.map((e) => e.message).join('; ')}`);
-  const access = printAccess(accessManifest(list, trees));
+  const access = printAccess(accessManifest(list, trees, roles));
   return { supergraph: c.supergraphSdl, api: c.apiSdl, access };
 }
 
@@ -181,14 +192,21 @@ export function composed(list: SubgraphInput[], trees: Record<string, ShieldTree
  * up to date (so only what a test changes can fail).
  */
 export function checkInput(
-  changed: { accounts?: string; orders?: string; trees?: Record<string, ShieldTree>; approvals?: string } = {},
+  changed: {
+    accounts?: string;
+    orders?: string;
+    trees?: Record<string, ShieldTree>;
+    roles?: Record<string, string[]>;
+    approvals?: string;
+  } = {},
 ): CheckInput {
   const list = subgraphs(changed.accounts, changed.orders);
   const trees = changed.trees ?? TREES;
+  const roles = changed.roles ?? ROLES;
   const base = composed(subgraphs());
   let committed: CheckInput['committed'];
   try {
-    committed = composed(list, trees);
+    committed = composed(list, trees, roles);
   } catch {
     committed = base; // the change does not compose: the check reports that first
   }
@@ -199,7 +217,7 @@ export function checkInput(
     base: { label: 'the fixture base', supergraph: base.supergraph, access: base.access },
     registry: [{ file: 'fixtures/operations/shop-web.graphql', source: SHOP_WEB }],
     ...(changed.approvals !== undefined ? { approvals: changed.approvals } : {}),
-    publicFields: { Query: [], Mutation: [] },
+    roles,
   };
 }
 

@@ -19,7 +19,6 @@ const ENTITIES = /* GraphQL */ `
         id
         email
         name
-        roles
         tenant {
           id
           name
@@ -53,7 +52,6 @@ describe('_entities', () => {
             id: admin.id,
             email: admin.email,
             name: admin.name,
-            roles: ['ADMIN'],
             tenant: { id: TENANT_A.id, name: TENANT_A.name },
           },
           { id: TENANT_A.id, name: TENANT_A.name, planTier: 'PROFESSIONAL' },
@@ -105,12 +103,16 @@ describe('_entities', () => {
     expect(res.body).toEqual({ data: { _entities: [null, null, null] } });
   });
 
-  it('gives internal callers nothing (they have no tenant) and refuses anonymous ones', async () => {
+  it('refuses internal callers (they have no tenant, and hold no users:read) and anonymous ones', async () => {
     const internal = await entities({ kind: 'internal', service: 'worker' }, [
       userRef(usersOf(TENANT_A.id)[0]!.id),
       tenantRef(TENANT_A.id),
     ]);
-    expect(internal.body).toEqual({ data: { _entities: [null, null] } });
+    expect(internal.body.data).toEqual({ _entities: [null, null] });
+    expect(internal.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.message])).toEqual([
+      ['_entities.0', 'FORBIDDEN', 'A user token is required'],
+      ['_entities.1', 'FORBIDDEN', 'A user token is required'],
+    ]);
     expect(firstError(await entities(ANONYMOUS, [tenantRef(TENANT_A.id)]))?.code).toBe('UNAUTHENTICATED');
   });
 

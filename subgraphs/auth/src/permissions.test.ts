@@ -1,10 +1,9 @@
-// Authorization: the SDL directives (router, layer 1) and the shield tree (subgraph, layer 2)
-// agree; every root field is guarded; every rule has an allowed and a refused case.
+// Authorization of the auth subgraph: exactly seed 004's public endpoints are open, every root
+// field is guarded, every rule has an allowed and a refused case, entity references included.
+// (That the SDL and the tree agree is lib's check, run when the subgraph starts and by schema:check.)
 import { Kind, type ObjectTypeDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authzDisagreements } from '@eventzr/lib/authz-check';
 import { ANONYMOUS, CLAIMS_HEADER, type Caller } from '@eventzr/lib/claims';
-import { PUBLIC_ROOT_FIELDS } from '@eventzr/lib/public';
 import { buildShieldedSchema } from '@eventzr/lib/server';
 import { definitionOf } from '@eventzr/lib/subgraph';
 import { guardedFields } from '@eventzr/lib/shield';
@@ -56,20 +55,23 @@ const run = (caller: Caller, field: string) => {
 /** What lib/shield's rules answer a caller without a user token (lib/errors unauthenticated()). */
 const SHIELD_UNAUTHENTICATED = 'Missing or invalid authentication token';
 
-describe('SDL and permission tree', () => {
-  it('agree (lib/authz-check)', () => {
-    expect(authzDisagreements(subgraph.typeDefs, permissions)).toEqual([]);
-  });
+/** Seed 004's public endpoints: the only root fields anyone may call without a token. */
+const PUBLIC_ENDPOINTS = [
+  'Mutation.login',
+  'Mutation.refreshToken',
+  'Mutation.register',
+  'Mutation.requestPasswordReset',
+];
 
-  it('make exactly the PUBLIC_ROOT_FIELDS public', () => {
+describe('SDL and permission tree', () => {
+  it('leave exactly the public endpoints without access directives', () => {
     const open: string[] = [];
     for (const def of subgraph.typeDefs.definitions) {
       if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || !['Query', 'Mutation'].includes(def.name.value)) continue;
       for (const f of (def as ObjectTypeDefinitionNode).fields ?? [])
         if ((f.directives ?? []).length === 0) open.push(`${def.name.value}.${f.name.value}`);
     }
-    const expected = Object.entries(PUBLIC_ROOT_FIELDS).flatMap(([t, fs]) => fs.map((f) => `${t}.${f}`));
-    expect(open.sort()).toEqual(expected.sort());
+    expect(open.sort()).toEqual([...PUBLIC_ENDPOINTS].sort());
   });
 
   it('guards every root field of the executable schema, and the test covers each', () => {
@@ -84,7 +86,7 @@ describe('SDL and permission tree', () => {
 });
 
 describe('anonymous callers', () => {
-  const publicFields = new Set(['Query._service', ...PUBLIC_ROOT_FIELDS.Mutation.map((f) => `Mutation.${f}`)]);
+  const publicFields = new Set(['Query._service', ...PUBLIC_ENDPOINTS]);
 
   it.each(Object.keys(ROOT_OPERATIONS))('%s: allowed only when public', async (field) => {
     const error = firstError(await run(ANONYMOUS, field));
@@ -118,13 +120,76 @@ describe('rules', () => {
     }
   });
 
-  it('isUserOrInternal (_entities): users and internal callers pass; anonymous is UNAUTHENTICATED', async () => {
+  it('isUserOrInternal (_entities): anonymous callers are UNAUTHENTICATED before any entity rule', async () => {
     expect((await run(callerFor('admin@eventzr.com'), 'Query._entities')).body).toEqual({
       data: { _entities: [{ id: TENANT_A.id }] },
     });
-    // Internal callers pass the rule; with no tenant to read in, they resolve nothing.
-    expect((await run(INTERNAL, 'Query._entities')).body).toEqual({ data: { _entities: [null] } });
     expect(firstError(await run(ANONYMOUS, 'Query._entities'))?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('selfOrAdmin(user) (User.roles, User.permissions): the user themselves or users:admin; others FORBIDDEN', async () => {
+    const viewer = callerFor('viewer@eventzr.com');
+    const me = await auth.sg.exec(viewer, '{ me { id roles permissions } }');
+    expect(me.body.errors).toBeUndefined();
+    expect(me.body.data).toMatchObject({ me: { roles: ['VIEWER'] } });
+    const dev = devUser('dev@eventzr.com');
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email roles permissions } } }`;
+    const r = [{ __typename: 'User', id: dev.id }];
+    // A colleague reads the id and email, not the roles.
+    const colleague = await auth.sg.exec(viewer, q, { r });
+    expect(colleague.body.data).toEqual({ _entities: [null] });
+    // Non-null, the refused field nulls the user: its first refusal is the one reported.
+    expect(colleague.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+      ['_entities.0.roles', 'FORBIDDEN'],
+    ]);
+    const name = await auth.sg.exec(viewer, q.replace('roles permissions', ''), { r });
+    expect(name.body).toEqual({ data: { _entities: [{ id: dev.id, email: dev.email }] } });
+    const admin = await auth.sg.exec(callerFor('admin@eventzr.com'), q, { r });
+    expect(admin.body).toEqual({
+      data: {
+        _entities: [{ id: dev.id, email: dev.email, roles: ['USER', 'ORGANIZER'], permissions: expect.any(Array) }],
+      },
+    });
+  });
+});
+
+describe('entity rules (lib applies them around __resolveReference)', () => {
+  const entities = (caller: Caller, r: Array<Record<string, unknown>>) =>
+    auth.sg.exec(
+      caller,
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } ... on Tenant { id name } } }',
+      { r },
+    );
+  const admin = devUser('admin@eventzr.com');
+  const userRef = { __typename: 'User', id: admin.id };
+  const tenantRef = { __typename: 'Tenant', id: TENANT_A.id };
+  /** A user of tenant A whose token grants nothing (e.g. an external issuer's user without roles). */
+  const bare: Caller = { ...callerFor('viewer@eventzr.com'), roles: [], permissions: [] };
+
+  it('User: users:read (every role) resolves a colleague; without it, or as an internal caller, FORBIDDEN', async () => {
+    expect((await entities(callerFor('viewer@eventzr.com'), [userRef])).body).toEqual({
+      data: { _entities: [{ id: admin.id, email: admin.email }] },
+    });
+    for (const caller of [bare, INTERNAL]) {
+      const res = await entities(caller, [userRef]);
+      expect(res.body.data).toEqual({ _entities: [null] });
+      expect(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+        ['_entities.0', 'FORBIDDEN'],
+      ]);
+    }
+    expect(firstError(await entities(bare, [userRef]))?.extensions.requiredPermissions).toEqual(['users:read']);
+  });
+
+  it('Tenant: tenants:read resolves the own tenant; without it FORBIDDEN, per reference (the others still resolve)', async () => {
+    expect((await entities(callerFor('viewer@eventzr.com'), [tenantRef])).body).toEqual({
+      data: { _entities: [{ id: TENANT_A.id, name: TENANT_A.name }] },
+    });
+    const onlyUsers: Caller = { ...bare, permissions: ['users:read'] };
+    const res = await entities(onlyUsers, [userRef, tenantRef]);
+    expect(res.body.data).toEqual({ _entities: [{ id: admin.id, email: admin.email }, null] });
+    expect(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+      ['_entities.1', 'FORBIDDEN'],
+    ]);
   });
 
   it('allow (public endpoints, _service): anonymous, user and internal callers all pass', async () => {

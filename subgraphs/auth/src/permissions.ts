@@ -1,11 +1,30 @@
-// Layer-2 authorization: the shield tree (applied with fallbackRule deny). It must agree with the
-// SDL's @authenticated directives; subgraph.test.ts checks that with lib/authz-check.
-import { allow, federationRules, isAuthenticated, type ShieldRule } from '@eventzr/lib/shield';
+// Layer-2 authorization of the auth subgraph: a rule per root field, per field that needs more
+// than its parent's rule, and per entity. lib checks at start (and schema:check in CI) that it
+// agrees with the @authenticated / @requiresScopes of schema.graphql.
+import { Permission } from '@eventzr/lib/permissions';
+import {
+  allow,
+  federationRules,
+  hasPermission,
+  isAuthenticated,
+  selfOrAdmin,
+  type PermissionTree,
+} from '@eventzr/lib/shield';
 
-/** Seed 004's public endpoints (lib/public.ts PUBLIC_ROOT_FIELDS): callable without a token. */
+/** Seed 004's public endpoints: callable without a token (the SDL leaves them without access directives). */
 const publicEndpoint = allow;
 
-export const permissions: Record<string, Record<string, ShieldRule>> = {
+/**
+ * Who may read a user: the tenant's members (every role holds users:read), e.g. a job's creator
+ * shown beside the job. Row level security confines the reference to the caller's own tenant;
+ * internal callers hold no tenant and are refused.
+ */
+const readsUsers = hasPermission(Permission.USERS_READ);
+
+/** A user's roles and permissions: their own, or any user's for an administrator of users. */
+const selfOrUsersAdmin = selfOrAdmin('user', Permission.USERS_ADMIN);
+
+export const permissions: PermissionTree = {
   Query: {
     ...federationRules,
     me: isAuthenticated,
@@ -17,5 +36,13 @@ export const permissions: Record<string, Record<string, ShieldRule>> = {
     requestPasswordReset: publicEndpoint,
     // The refresh token must also be the caller's own (sessions.logout): a policy needing the row.
     logout: isAuthenticated,
+  },
+  User: {
+    roles: selfOrUsersAdmin,
+    permissions: selfOrUsersAdmin,
+  },
+  entities: {
+    User: readsUsers,
+    Tenant: hasPermission(Permission.TENANTS_READ),
   },
 };

@@ -1,10 +1,8 @@
-// Authorization: the SDL's access directives (layer 1, the router) and the shield tree (layer 2,
-// here) agree; every root field is guarded; every rule admits the caller it should and refuses
-// the one it should, before any resolver runs.
-import { Kind, type DirectiveNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
-import { authzDisagreements } from '@eventzr/lib/authz-check';
+// Authorization of the jobs subgraph: every root field is guarded, and every rule admits the
+// caller it should and refuses the one it should, before any resolver runs, entity references
+// (lib applies entities.* around __resolveReference) included.
 import { buildShieldedSchema } from '@eventzr/lib/server';
-import { guardedFields, isInternal } from '@eventzr/lib/shield';
+import { guardedFields } from '@eventzr/lib/shield';
 import { CLAIMS_HEADER } from '@eventzr/lib/claims';
 import type { TestSubgraph } from '@eventzr/lib/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,64 +34,18 @@ import {
   userCaller,
 } from './test-support.ts';
 
-// ---------------------------------------------------------------- the tree and the SDL
+// ---------------------------------------------------------------- the tree
+// That the tree and the SDL agree (every directive guaranteed by its rule, every @key with an entity
+// rule) is lib's check, run when the subgraph starts and by schema:check.
 
-/** The scopes of a field's @requiresScopes, as [[...]] (null when it has none). */
-function scopesOf(field: FieldDefinitionNode): string[][] | null {
-  const d = field.directives?.find((x: DirectiveNode) => x.name.value === 'requiresScopes');
-  const arg = d?.arguments?.find((a) => a.name.value === 'scopes');
-  if (!arg || arg.value.kind !== Kind.LIST) return null;
-  return arg.value.values.map((group) =>
-    group.kind === Kind.LIST ? group.values.map((v) => (v.kind === Kind.STRING ? v.value : '?')) : ['?'],
-  );
-}
-
-/** A rule and, for and(...), the rules it combines. */
-function flatten(rule: unknown): unknown[] {
-  const inner = (rule as { rules?: unknown[] }).rules;
-  return Array.isArray(inner) ? [rule, ...inner.flatMap(flatten)] : [rule];
-}
-const ruleNames = (rule: unknown) => flatten(rule).map((r) => (r as { name?: string }).name);
-
-const sdlFields = (): { type: string; field: FieldDefinitionNode }[] =>
-  subgraph.typeDefs.definitions
-    .filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION)
-    .flatMap((d) => (d.fields ?? []).map((field) => ({ type: d.name.value, field })));
-
-describe('the permission tree agrees with the SDL', () => {
-  it('has no disagreement the generic check (lib/authz-check) finds', () => {
-    expect(authzDisagreements(subgraph.typeDefs, permissions)).toEqual([]);
-  });
-
-  it('requires exactly the permissions @requiresScopes names, and isInternal for "internal"', () => {
-    const checked: string[] = [];
-    for (const { type, field } of sdlFields()) {
-      const scopes = scopesOf(field);
-      if (!scopes) continue;
-      const name = `${type}.${field.name.value}`;
-      checked.push(name);
-      const rule = permissions[type]?.[field.name.value];
-      expect(rule, name).toBeDefined();
-      expect(scopes, name).toHaveLength(1);
-      for (const scope of scopes[0]!) {
-        if (scope === 'internal') expect(flatten(rule), name).toContain(isInternal);
-        else expect(ruleNames(rule), name).toContain(`hasPermission(${scope})`);
-      }
-    }
-    // Every root field of the SDL carries a directive; Tenant.jobQuota too.
-    expect(checked).toContain('Tenant.jobQuota');
-    expect(checked.filter((n) => n.startsWith('Query.') || n.startsWith('Mutation.'))).toHaveLength(
-      sdlFields().filter((f) => f.type === 'Query' || f.type === 'Mutation').length,
-    );
-  });
-
+describe('the permission tree', () => {
   it('names a rule for every root field of the executable schema (none left to the deny fallback)', () => {
     const schema = buildShieldedSchema(definitionOf(subgraph, { resolvers }));
     for (const root of [schema.getQueryType()!, schema.getMutationType()!]) {
       for (const f of Object.keys(root.getFields()))
         expect(permissions[root.name]?.[f], `${root.name}.${f}`).toBeDefined();
     }
-    expect(guardedFields(schema, permissions)).toContain('Tenant.jobQuota');
+    expect(guardedFields(schema, permissions)).toEqual(expect.arrayContaining(['Tenant.jobQuota', 'Job.createdBy']));
   });
 });
 
@@ -252,17 +204,62 @@ describe('permission rules', () => {
     expect(await refusedWith(t.admin, q, { w: uniqueWorker() })).toEqual(['FORBIDDEN']);
   });
 
-  it('_entities: allowed to a user (and internal callers), refused to anonymous; a Job reference needs jobs:read', async () => {
+  it('_entities: a Job reference needs jobs:read (entities.Job); anonymous callers are refused first', async () => {
     const job = await enqueue(sg, t.user);
     const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Job { id } } }`;
     const r = [{ __typename: 'Job', id: job.id }];
     expect(dataOf(await sg.exec(t.viewer, q, { r }))).toEqual({ _entities: [{ id: job.id }] });
-    expect(dataOf(await sg.exec(WORKER, q, { r }))).toEqual({ _entities: [null] });
     expect(await refusedWith(ANON, q, { r })).toEqual(['UNAUTHENTICATED']);
-    expect(await refusedWith(nobody, q, { r })).toEqual(['FORBIDDEN']);
+    const refused = await sg.exec(nobody, q, { r });
+    expect(refused.body.data).toEqual({ _entities: [null] });
+    expect(
+      refused.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.requiredPermissions]),
+    ).toEqual([['_entities.0', 'FORBIDDEN', ['jobs:read']]]);
+    // Internal callers hold no user permission: refused, not merely empty.
+    expect(await refusedWith(WORKER, q, { r })).toEqual(['FORBIDDEN']);
   });
 
-  it('_entities: a Worker reference needs jobs:admin (what `workers` needs); an internal caller gets null', async () => {
+  it('_entities: a refused reference is null at its own index; the others of the call resolve', async () => {
+    const job = await enqueue(sg, t.user);
+    const workerId = uniqueWorker();
+    await lease(sg, { workerId, types: [uniqueType()], max: 1 });
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Job { id } ... on Worker { id } } }`;
+    const r = [
+      { __typename: 'Job', id: job.id },
+      { __typename: 'Worker', id: workerId },
+    ];
+    const res = await sg.exec(t.user, q, { r });
+    expect(res.body.data).toEqual({ _entities: [{ id: job.id }, null] });
+    expect(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+      ['_entities.1', 'FORBIDDEN'],
+    ]);
+  });
+
+  it('Job.createdBy (users:read, what the auth subgraph requires of a User reference): allowed to a viewer, refused without it', async () => {
+    const job = await enqueue(sg, t.user);
+    const q = `query ($id: ID!) { job(id: $id) { id createdBy { __typename id } } }`;
+    expect(dataOf(await sg.exec(t.viewer, q, { id: job.id }))).toEqual({
+      job: { id: job.id, createdBy: { __typename: 'User', id: t.user.userId } },
+    });
+    const readsJobsOnly = userCaller({ tenantId: t.tenantId, roles: [], permissions: ['jobs:read'] });
+    const res = await sg.exec(readsJobsOnly, q, { id: job.id });
+    expect(res.body.data).toEqual({ job: { id: job.id, createdBy: null } });
+    expect(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.requiredPermissions])).toEqual([
+      ['job.createdBy', ['users:read']],
+    ]);
+  });
+
+  it('_entities: a Tenant reference needs a user (entities.Tenant); an internal caller is refused', async () => {
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id } } }`;
+    const r = [{ __typename: 'Tenant', id: t.tenantId }];
+    expect(dataOf(await sg.exec(t.viewer, q, { r }))).toEqual({ _entities: [{ id: t.tenantId }] });
+    // Another tenant's id resolves to null, as row level security would answer.
+    expect(dataOf(await sg.exec(tenantFixture().viewer, q, { r }))).toEqual({ _entities: [null] });
+    expect(await refusedWith(WORKER, q, { r })).toEqual(['FORBIDDEN']);
+    expect(await refusedWith(ANON, q, { r })).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('_entities: a Worker reference needs jobs:admin (what `workers` needs); an internal caller is refused', async () => {
     const workerId = uniqueWorker();
     await lease(sg, { workerId, types: [uniqueType()], max: 1 });
     const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Worker { id status firstSeenAt } } }`;
@@ -279,7 +276,7 @@ describe('permission rules', () => {
       expect(codesOf(res)).toEqual(['FORBIDDEN']);
       expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['jobs:admin']);
     }
-    expect(dataOf(await sg.exec(WORKER, q, { r }))).toEqual({ _entities: [null] });
+    expect(await refusedWith(WORKER, q, { r })).toEqual(['FORBIDDEN']);
     expect(await refusedWith(ANON, q, { r })).toEqual(['UNAUTHENTICATED']);
   });
 

@@ -1,9 +1,18 @@
-// Layer-2 authorization of the jobs subgraph: the shield tree (applied with fallbackRule deny).
-// Layer 1 is the @requiresScopes in schema.graphql; a test checks that the two agree.
-import { Permission } from '@eventzr/lib/permissions';
-import { federationRules, hasPermission, isInternal, ownerOrAdmin, and, type ShieldRule } from '@eventzr/lib/shield';
+// Layer-2 authorization of the jobs subgraph: a rule per root field, per field that needs more
+// than its parent's rule, and per entity. lib checks at start (and schema:check in CI) that it
+// agrees with the @requiresScopes of schema.graphql.
 import { forbidden } from '@eventzr/lib/errors';
-import { rule } from 'graphql-shield';
+import { Permission } from '@eventzr/lib/permissions';
+import {
+  and,
+  federationRules,
+  hasPermission,
+  isAuthenticated,
+  isInternal,
+  ownerOrAdmin,
+  policy,
+  type PermissionTree,
+} from '@eventzr/lib/shield';
 import type { JobsContext } from './context.ts';
 import { loadJob } from './loaders.ts';
 
@@ -48,20 +57,20 @@ export const jobsOwnerOrAdmin = ownerOrAdmin<JobsContext, IdsInput>(
 );
 
 /** Purging by time reaches every user's dead letters: administrators only. */
-export const purgeByTimeNeedsAdmin: ShieldRule = rule('purgeByTimeNeedsAdmin', { cache: 'strict' })((
-  _p,
-  args: { input?: { finishedBefore?: unknown } | null },
-  ctx: JobsContext,
-) => {
-  if (args.input?.finishedBefore === undefined || args.input.finishedBefore === null) return true;
-  return ctx.caller.kind === 'user' && ctx.caller.permissions.includes(P.JOBS_ADMIN)
-    ? true
-    : forbidden('Purging by time requires the jobs administrator permission', [P.JOBS_ADMIN]);
-});
+export const purgeByTimeNeedsAdmin = policy<JobsContext, unknown, { input?: { finishedBefore?: unknown } | null }>(
+  'purgeByTimeNeedsAdmin',
+  (_p, args, ctx) => {
+    if (args.input?.finishedBefore === undefined || args.input.finishedBefore === null) return true;
+    return ctx.caller.kind === 'user' && ctx.caller.permissions.includes(P.JOBS_ADMIN)
+      ? true
+      : forbidden('Purging by time requires the jobs administrator permission', [P.JOBS_ADMIN]);
+  },
+  { permissions: [P.JOBS_ADMIN] },
+);
 
 // ---------------------------------------------------------------- the tree
 
-export const permissions: Record<string, Record<string, ShieldRule>> = {
+export const permissions: PermissionTree = {
   Query: {
     ...federationRules,
     jobs: canRead,
@@ -87,5 +96,17 @@ export const permissions: Record<string, Record<string, ShieldRule>> = {
   // Reached through _entities (the auth subgraph's Tenant); the quota is read data like jobQuota.
   Tenant: {
     jobQuota: canRead,
+  },
+  Job: {
+    // A reference to the auth subgraph's User, which resolves it for users:read only (its entity rule).
+    createdBy: hasPermission(P.USERS_READ),
+  },
+  entities: {
+    // A job is read data: a reference takes what `job` takes.
+    Job: canRead,
+    // A key stub of the caller's own tenant (any other resolves to null); its fields have their own rules.
+    Tenant: isAuthenticated,
+    // The registry is for those who may list it (`workers`: jobs administrators).
+    Worker: isJobsAdmin,
   },
 };

@@ -207,9 +207,9 @@ export type User = {
   id: Scalars['ID']['output'];
   /** Display name. */
   name: Scalars['String']['output'];
-  /** Effective permissions (`resource:action`) the roles grant. */
+  /** Effective permissions (`resource:action`) the roles grant. Readable by the user themselves and by administrators of users. */
   permissions: Array<Scalars['String']['output']>;
-  /** The user's roles, lowest first. */
+  /** The user's roles, lowest first. Readable by the user themselves and by administrators of users. */
   roles: Array<Role>;
   /** The tenant the account belongs to. */
   tenant: Tenant;

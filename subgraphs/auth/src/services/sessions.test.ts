@@ -58,13 +58,12 @@ const register = (input: Record<string, unknown>) =>
         id: string;
         email: string;
         name: string;
-        roles: string[];
         tenant: { id: string; name: string; planTier: string };
       };
     };
   }>(
     ANONYMOUS,
-    `mutation ($input: RegisterInput!) { register(input: $input) { user { id email name roles tenant { id name planTier } } } }`,
+    `mutation ($input: RegisterInput!) { register(input: $input) { user { id email name tenant { id name planTier } } } }`,
     { input },
   );
 
@@ -438,7 +437,6 @@ describe('register', () => {
     expect(user).toMatchObject({
       email: valid.email,
       name: 'New Person',
-      roles: ['ADMIN'],
       tenant: { name: 'New Person', planTier: 'FREE' },
     });
     expect([TENANT_A.id, TENANT_B.id]).not.toContain(user.tenant.id);
@@ -447,6 +445,17 @@ describe('register', () => {
     const { payload } = await verify(t.accessToken);
     expect(payload).toMatchObject({ sub: user.id, tenantId: user.tenant.id, roles: ['admin'], planTier: 'free' });
     expect(payload.permissions).toEqual(effectivePermissions(['admin']));
+  });
+
+  it("does not show an anonymous caller the new account's roles (they need a signed-in caller)", async () => {
+    const res = await auth.sg.exec(
+      ANONYMOUS,
+      `mutation ($input: RegisterInput!) { register(input: $input) { user { id roles } } }`,
+      { input: { ...valid, email: 'roles.anonymous@example.com' } },
+    );
+    expect(res.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+      ['register.user.roles', 'UNAUTHENTICATED'],
+    ]);
   });
 
   it('accepts an email that exists in another tenant without saying so', async () => {

@@ -15,7 +15,7 @@ import type { Tx } from '@eventzr/lib/db';
 import { conflict, notFound, type AppError } from '@eventzr/lib/errors';
 import { z } from 'zod';
 import type { JobRow, JobStatus } from '../db/schema.ts';
-import { storableIsoDateTime, UUID_RE, type EnqueueInput, type PurgeInput, type UpdateInput } from '../inputs.ts';
+import { isoDateTime, UUID_RE, type EnqueueInput, type PurgeInput, type UpdateInput } from '../inputs.ts';
 import {
   cancelJob as cancelQueuedJob,
   countByStatus,
@@ -50,7 +50,7 @@ export const JOB_STATUS = {
 export const statusName = (s: JobStatus): string => s.toUpperCase();
 
 // A hand-made cursor may name any timestamp: one Postgres cannot cast must fail here, not in SQL.
-const jobKey = z.object({ createdAt: storableIsoDateTime, id: z.string().regex(UUID_RE) }).strict();
+const jobKey = z.object({ createdAt: isoDateTime(), id: z.string().regex(UUID_RE) }).strict();
 
 /** Cursors of a job list, bound to the list and to the caller's tenant. */
 export const jobCursors = (list: 'jobs' | 'deadLetterJobs', tenantId: string): CursorCodec<JobKey> =>

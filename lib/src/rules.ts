@@ -1,0 +1,389 @@
+// Layer-2 authorization rules as lib describes them: every subgraph builds its permission tree
+// from these (never from graphql-shield directly). A rule carries what the platform needs to know
+// about it besides running it:
+//  - its name (graphql-shield caches results by name; the schema check compares rules by it);
+//  - what passing it guarantees about the caller (which kinds of caller, which permissions), so
+//    lib and the schema check can prove it agrees with the field's @authenticated/@requiresScopes;
+//  - the permissions it refers to, so the role table can be checked for permissions that guard nothing.
+// lib/src/shield.ts turns rules into graphql-shield rules for fields (graphql-shield is the engine
+// there); entity references, which are not fields, are checked with `check` below, so a rule means
+// the same wherever it applies.
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Caller, UserCaller } from './claims.ts';
+import { forbidden, unauthenticated } from './errors.ts';
+import { hasRoleAtLeast, ROLE_PERMISSIONS, ROLES, type Role } from './permissions.ts';
+
+/** What every rule may read from the context. */
+export interface RuleContext {
+  caller: Caller;
+}
+
+/** A rule's answer: true passes; false or an Error refuses (the Error is what the caller sees). */
+export type Verdict = boolean | Error;
+
+export type RuleFunction<Ctx extends RuleContext = RuleContext, Parent = unknown, Args = Record<string, unknown>> = (
+  parent: Parent,
+  args: Args,
+  ctx: Ctx,
+  info: GraphQLResolveInfo,
+) => Verdict | Promise<Verdict>;
+
+export type CallerKind = Caller['kind'];
+const ALL_CALLERS: readonly CallerKind[] = ['user', 'internal', 'anonymous'];
+
+/** What a caller who passes a rule is known to be. */
+export interface Guarantee {
+  /** The kinds of caller that may pass (none: the rule refuses everyone). */
+  callers: ReadonlySet<CallerKind>;
+  /** Permissions every user who passes holds. */
+  permissions: ReadonlySet<string>;
+}
+
+/**
+ * How graphql-shield caches a rule's result within a request: 'contextual' once per request (the
+ * rule reads only the caller), 'strict' per parent and arguments, 'no_cache' never.
+ */
+export type RuleCache = 'contextual' | 'strict' | 'no_cache';
+
+export interface Rule {
+  readonly kind: 'allow' | 'deny' | 'rule' | 'and' | 'or' | 'not';
+  /** A leaf's name; for allow, deny and the logic rules their kind. */
+  readonly name: string;
+  /** The rules a logic rule combines. */
+  readonly rules: readonly Rule[];
+  readonly guarantee: Guarantee;
+  /** Every permission the rule (or any rule inside it) checks. */
+  readonly permissions: ReadonlySet<string>;
+  /** A leaf's check. */
+  readonly fn?: RuleFunction<RuleContext, unknown, unknown>;
+  readonly cache: RuleCache;
+}
+
+const guarantee = (callers: readonly CallerKind[], permissions: Iterable<string> = []): Guarantee => ({
+  callers: new Set(callers),
+  permissions: new Set(permissions),
+});
+
+export const allow: Rule = Object.freeze({
+  kind: 'allow',
+  name: 'allow',
+  rules: [],
+  guarantee: guarantee(ALL_CALLERS),
+  permissions: new Set<string>(),
+  cache: 'contextual',
+});
+
+export const deny: Rule = Object.freeze({
+  kind: 'deny',
+  name: 'deny',
+  rules: [],
+  guarantee: guarantee([]),
+  permissions: new Set<string>(),
+  cache: 'contextual',
+});
+
+/** The parametrised built-ins made so far, one instance per name (see `builtin`). */
+const builtins = new Map<string, Rule>();
+
+export interface PolicyOptions {
+  /** How graphql-shield caches the result (default 'strict': the rule reads the parent or arguments). */
+  cache?: RuleCache;
+  /** The kinds of caller the rule can ever pass (default: any); the agreement checks rely on it. */
+  callers?: readonly CallerKind[];
+  /** Permissions every user who passes holds (default: none). */
+  guarantees?: readonly string[];
+  /** Permissions the rule checks (a business policy's exception for administrators, say). */
+  permissions?: readonly string[];
+}
+
+/**
+ * A named rule. Within one permission tree names are unique (graphql-shield caches results by
+ * name, so two rules sharing one would share answers): lib refuses a tree that breaks this.
+ */
+export function policy<Ctx extends RuleContext = RuleContext, Parent = unknown, Args = Record<string, unknown>>(
+  name: string,
+  fn: RuleFunction<Ctx, Parent, Args>,
+  opts: PolicyOptions = {},
+): Rule {
+  if (!/^[A-Za-z][\w:(),.-]*$/.test(name)) throw new Error(`rule name "${name}" is not a plain identifier`);
+  return Object.freeze({
+    kind: 'rule',
+    name,
+    rules: [],
+    guarantee: guarantee(opts.callers ?? ALL_CALLERS, opts.guarantees),
+    permissions: new Set([...(opts.permissions ?? []), ...(opts.guarantees ?? [])]),
+    fn: fn as RuleFunction<RuleContext, unknown, unknown>,
+    cache: opts.cache ?? 'strict',
+  });
+}
+
+/** A parametrised built-in: one instance per name, made on first use. */
+function builtin(name: string, make: () => Rule): Rule {
+  let rule = builtins.get(name);
+  if (!rule) builtins.set(name, (rule = make()));
+  return rule;
+}
+
+const intersect = <T>(sets: readonly ReadonlySet<T>[]): Set<T> =>
+  sets.length === 0 ? new Set() : new Set([...sets[0]!].filter((x) => sets.every((s) => s.has(x))));
+const union = <T>(sets: readonly ReadonlySet<T>[]): Set<T> => new Set(sets.flatMap((s) => [...s]));
+
+/** Passes when every rule passes. */
+export function and(...rules: Rule[]): Rule {
+  if (rules.length === 0) throw new Error('and() needs at least one rule');
+  return Object.freeze({
+    kind: 'and',
+    name: 'and',
+    rules,
+    guarantee: {
+      callers: intersect(rules.map((r) => r.guarantee.callers)),
+      permissions: union(rules.map((r) => r.guarantee.permissions)),
+    },
+    permissions: union(rules.map((r) => r.permissions)),
+    cache: 'no_cache',
+  });
+}
+
+/** Passes when any rule passes. */
+export function or(...rules: Rule[]): Rule {
+  if (rules.length === 0) throw new Error('or() needs at least one rule');
+  // A user passes through one of the rules that admit users: only what all of those guarantee holds.
+  const admitUsers = rules.filter((r) => r.guarantee.callers.has('user'));
+  return Object.freeze({
+    kind: 'or',
+    name: 'or',
+    rules,
+    guarantee: {
+      callers: union(rules.map((r) => r.guarantee.callers)),
+      permissions: intersect(admitUsers.map((r) => r.guarantee.permissions)),
+    },
+    permissions: union(rules.map((r) => r.permissions)),
+    cache: 'no_cache',
+  });
+}
+
+/** Passes when the rule refuses. Guarantees nothing. */
+export function not(rule: Rule): Rule {
+  return Object.freeze({
+    kind: 'not',
+    name: 'not',
+    rules: [rule],
+    guarantee: guarantee(ALL_CALLERS),
+    permissions: rule.permissions,
+    cache: 'no_cache',
+  });
+}
+
+// ---------------------------------------------------------------- the platform's rules
+
+const userOf = (ctx: RuleContext): UserCaller | Error =>
+  ctx.caller.kind === 'user'
+    ? ctx.caller
+    : ctx.caller.kind === 'internal'
+      ? forbidden('A user token is required')
+      : unauthenticated();
+
+/** Refuses anonymous and internal callers: a verified user token is required. */
+export const isAuthenticated = policy(
+  'isAuthenticated',
+  (_p, _a, ctx) => {
+    const user = userOf(ctx);
+    return user instanceof Error ? user : true;
+  },
+  { cache: 'contextual', callers: ['user'] },
+);
+
+/** The platform's own workers and schedulers (internal API key); any user token is refused. */
+export const isInternal = policy(
+  'isInternal',
+  (_p, _a, ctx) => (ctx.caller.kind === 'internal' ? true : forbidden('Internal callers only')),
+  { cache: 'contextual', callers: ['internal'] },
+);
+
+/** A verified user or an internal caller (e.g. the gateway resolving entities for a worker). */
+export const isUserOrInternal = policy(
+  'isUserOrInternal',
+  (_p, _a, ctx) => (ctx.caller.kind === 'anonymous' ? unauthenticated() : true),
+  { cache: 'contextual', callers: ['user', 'internal'] },
+);
+
+/**
+ * The FORBIDDEN a user lacking any of `permissions` gets, or undefined when they hold them all.
+ */
+export function missingPermissions(user: UserCaller, permissions: readonly string[]) {
+  const missing = permissions.filter((p) => !user.permissions.includes(p));
+  return missing.length === 0
+    ? undefined
+    : forbidden(`Missing required permission: ${missing.join(', ')}`, [...permissions]);
+}
+
+/** The user holds every one of `permissions` (granted by a role or by the token's claim). */
+export function hasPermission(...permissions: string[]): Rule {
+  if (permissions.length === 0) throw new Error('hasPermission() needs a permission');
+  const name = `hasPermission(${permissions.join(',')})`;
+  return builtin(name, () =>
+    policy(
+      name,
+      (_p, _a, ctx) => {
+        const user = userOf(ctx);
+        if (user instanceof Error) return user;
+        return missingPermissions(user, permissions) ?? true;
+      },
+      { cache: 'contextual', callers: ['user'], guarantees: permissions },
+    ),
+  );
+}
+
+/** The user has `role` or a higher one (and so every permission that role grants). */
+export function hasRole(role: Role): Rule {
+  if (!ROLES.includes(role)) throw new Error(`hasRole(${String(role)}): not a role`);
+  const name = `hasRole(${role})`;
+  return builtin(name, () =>
+    policy(
+      name,
+      (_p, _a, ctx) => {
+        const user = userOf(ctx);
+        if (user instanceof Error) return user;
+        return hasRoleAtLeast(user.roles, role) ? true : forbidden(`Requires the ${role} role`);
+      },
+      { cache: 'contextual', callers: ['user'], guarantees: [...ROLE_PERMISSIONS[role]] },
+    ),
+  );
+}
+
+/**
+ * Business policy: the resource's owner, or a user holding `adminPermission`. `ownerOf` loads
+ * the owner id (through a DataLoader); a resource that does not exist (null) passes so the
+ * resolver answers NOT_FOUND, which RLS already confines to the caller's tenant.
+ */
+export function ownerOrAdmin<Ctx extends RuleContext, Args>(
+  name: string,
+  ownerOf: (args: Args, ctx: Ctx) => Promise<string | null | undefined>,
+  adminPermission: string,
+): Rule {
+  return policy<Ctx, unknown, Args>(
+    `ownerOrAdmin(${name})`,
+    async (_p, args, ctx) => {
+      const user = userOf(ctx);
+      if (user instanceof Error) return user;
+      if (user.permissions.includes(adminPermission)) return true;
+      const owner = await ownerOf(args, ctx);
+      return owner == null || owner === user.userId
+        ? true
+        : forbidden('Only its owner or an administrator may do this', [adminPermission]);
+    },
+    { cache: 'strict', callers: ['user'], permissions: [adminPermission] },
+  );
+}
+
+/**
+ * Business policy on an object's own fields: the user the object is (its `id`), or a user holding
+ * `adminPermission` (e.g. who may read another user's roles).
+ */
+export function selfOrAdmin(name: string, adminPermission: string): Rule {
+  return policy<RuleContext, { id?: unknown }>(
+    `selfOrAdmin(${name})`,
+    (parent, _a, ctx) => {
+      const user = userOf(ctx);
+      if (user instanceof Error) return user;
+      if (user.permissions.includes(adminPermission) || parent?.id === user.userId) return true;
+      return forbidden('Only the user themselves or an administrator may read this', [adminPermission]);
+    },
+    { cache: 'strict', callers: ['user'], permissions: [adminPermission] },
+  );
+}
+
+/** Rules for the fields every federated subgraph has. */
+export const federationRules = {
+  /** The SDL is what composition reads; it holds nothing a caller's token protects. */
+  _service: allow,
+  /** Entities: a verified caller; each entity type's own rule (`entities`) decides the rest. */
+  _entities: isUserOrInternal,
+};
+
+// ---------------------------------------------------------------- checking outside graphql-shield
+
+const contextual = new WeakMap<object, Map<string, Promise<Verdict>>>();
+
+async function verdictOf(rule: Rule, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) {
+  const run = async (): Promise<Verdict> => {
+    try {
+      return await rule.fn!(parent, args, ctx, info);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
+  if (rule.cache !== 'contextual') return run();
+  let cache = contextual.get(ctx);
+  if (!cache) contextual.set(ctx, (cache = new Map()));
+  let pending = cache.get(rule.name);
+  if (!pending) cache.set(rule.name, (pending = run()));
+  return pending;
+}
+
+const refused = (v: Verdict): Error => (v instanceof Error ? v : forbidden('Not allowed'));
+
+/**
+ * Runs a rule where graphql-shield does not (an entity reference): true, or the error to refuse
+ * with. `and` stops at the first refusal, `or` at the first pass; a rule that throws refuses with
+ * what it threw.
+ */
+export async function check(
+  rule: Rule,
+  parent: unknown,
+  args: unknown,
+  ctx: RuleContext,
+  info: GraphQLResolveInfo,
+): Promise<true | Error> {
+  switch (rule.kind) {
+    case 'allow':
+      return true;
+    case 'deny':
+      return forbidden('Not allowed');
+    case 'rule': {
+      const v = await verdictOf(rule, parent, args, ctx, info);
+      return v === true ? true : refused(v);
+    }
+    case 'and':
+      for (const r of rule.rules) {
+        const v = await check(r, parent, args, ctx, info);
+        if (v !== true) return v;
+      }
+      return true;
+    case 'or': {
+      let first: Error | undefined;
+      for (const r of rule.rules) {
+        const v = await check(r, parent, args, ctx, info);
+        if (v === true) return true;
+        first ??= v;
+      }
+      return first ?? forbidden('Not allowed');
+    }
+    case 'not':
+      return (await check(rule.rules[0]!, parent, args, ctx, info)) === true ? forbidden('Not allowed') : true;
+  }
+}
+
+// ---------------------------------------------------------------- describing rules
+
+/** A rule as data, for schema/access.json: a leaf's name, or a logic rule over others. */
+export type RuleDescription =
+  string | { and: RuleDescription[] } | { or: RuleDescription[] } | { not: RuleDescription };
+
+export function describeRule(rule: Rule): RuleDescription {
+  switch (rule.kind) {
+    case 'allow':
+    case 'deny':
+    case 'rule':
+      return rule.name;
+    case 'and':
+      return { and: rule.rules.map(describeRule) };
+    case 'or':
+      return { or: rule.rules.map(describeRule) };
+    case 'not':
+      return { not: describeRule(rule.rules[0]!) };
+  }
+}
+
+export const isRule = (v: unknown): v is Rule =>
+  typeof v === 'object' && v !== null && 'kind' in v && 'guarantee' in v && 'permissions' in v;
