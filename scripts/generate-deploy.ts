@@ -97,17 +97,23 @@ function generatedNotice(prefix: string, registry: Registry, from: string): stri
   );
 }
 
+/** Services compose runs besides the subgraphs: no subgraph may take their names. */
+const OTHER_SERVICES = ['postgres', 'router'];
+
 /** docker-compose.yml: postgres, a service per registered subgraph, and the router in front. */
 export async function composeFile(registry: Registry): Promise<string> {
+  const clash = registry.subgraphs.filter((s) => OTHER_SERVICES.includes(s.name)).map((s) => s.name);
+  if (clash.length > 0)
+    throw new Error(`subgraph ${clash.join(', ')}: docker-compose.yml already has a service of that name; rename it`);
   const issuer = tokenIssuer(registry);
-  // The auth subgraph signs access tokens with its own URL as `iss`; the router trusts that issuer.
-  const issuerEnv = issuer ? [`JWT_ISSUER: ${serviceOrigin(issuer)}`] : [];
+  // The token-issuing subgraph signs access tokens with its compose URL as `iss`; the router
+  // trusts that issuer (and takes its JWKS from the same origin).
+  const tokens = [...(issuer ? [`JWT_ISSUER: ${serviceOrigin(issuer)}`] : []), 'JWT_AUDIENCE: eventzr-api'];
   const sharedEnv = [
     'NODE_ENV: production',
     'HOST: 0.0.0.0',
     'ROUTER_CLAIMS_SECRET: ${ROUTER_CLAIMS_SECRET:?set ROUTER_CLAIMS_SECRET in .env}',
-    ...issuerEnv,
-    'JWT_AUDIENCE: eventzr-api',
+    ...tokens,
   ];
   const connection = (role: { name: string; password: string }, db: string) =>
     `postgres://${role.name}:${role.password}@postgres:5432/${db}`;
@@ -137,6 +143,14 @@ export async function composeFile(registry: Registry): Promise<string> {
 `;
   };
   const port = routerPort();
+  const routerEnv = [
+    'NODE_ENV: production',
+    `PORT: ${port}`,
+    'ROUTER_CLAIMS_SECRET: ${ROUTER_CLAIMS_SECRET}',
+    'INTERNAL_API_KEY: ${INTERNAL_API_KEY:?set INTERNAL_API_KEY in .env}',
+    ...tokens,
+    ...registry.subgraphs.map((s) => `${subgraphVariable(s.name, 'URL')}: ${serviceOrigin(s)}/graphql`),
+  ];
   const text = `${generatedNotice('#', registry, 'the subgraph registry')}
 #
 # \`docker compose up\`: the supergraph on real Postgres (one database per subgraph).
@@ -162,11 +176,7 @@ ${registry.subgraphs.map(subgraphService).join('')}
     command: ['npx', 'tsx', 'router/src/main.ts']
     ports: ['${port}:${port}']
     environment:
-      NODE_ENV: production
-      PORT: ${port}
-      ROUTER_CLAIMS_SECRET: \${ROUTER_CLAIMS_SECRET}
-      INTERNAL_API_KEY: \${INTERNAL_API_KEY:?set INTERNAL_API_KEY in .env}
-${[...issuerEnv, 'JWT_AUDIENCE: eventzr-api', ...registry.subgraphs.map((s) => `${subgraphVariable(s.name, 'URL')}: ${serviceOrigin(s)}/graphql`)].map((l) => `      ${l}`).join('\n')}
+${routerEnv.map((l) => `      ${l}`).join('\n')}
     depends_on:
 ${registry.subgraphs.map((s) => `      ${s.name}: { condition: service_healthy }`).join('\n')}
 
@@ -275,7 +285,8 @@ export function envSections(
     },
   ];
   if (composeVars.length > 0) {
-    // A variable compose interpolates is documented where a process declares it, else here.
+    // A variable compose interpolates is documented where a process declares it, else here; one
+    // nobody describes gets an undescribed placeholder, which envExample refuses by name.
     const declared = new Map(sections.flatMap((s) => Object.entries(s.variables)));
     sections.push({
       title: 'docker compose up: what docker-compose.yml interpolates, set in .env',
