@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import codegenConfig from '../codegen.ts';
+import { deployArtifacts } from '../scripts/generate-deploy.ts';
 import { composedPaths, readRegistry } from '../lib/src/registry.ts';
 import { readIfExists, registrySubgraphs, registryTrees } from './compose.ts';
 import { codegenArtifacts } from './check/codegen.ts';
@@ -76,6 +77,15 @@ async function main(): Promise<number> {
     codegenError = (err instanceof Error ? err.message : String(err)).split('\n')[0];
   }
 
+  // The deployment files (compose, Postgres init, .env.example) are generated from the same
+  // registry: a subgraph added without `npm run deploy:generate` is a stale file like any other.
+  let deployError: string | undefined;
+  try {
+    generated = [...generated, ...(await deployArtifacts(subgraphRegistry))];
+  } catch (err) {
+    deployError = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  }
+
   const report = await runSchemaCheck({
     subgraphs: registrySubgraphs(subgraphRegistry),
     trees: await registryTrees(subgraphRegistry),
@@ -91,6 +101,11 @@ async function main(): Promise<number> {
   });
   if (codegenError) {
     report.errors.push({ check: 'codegen', message: `npm run codegen fails: ${codegenError}` });
+    report.ok = false;
+  }
+  if (deployError) {
+    // CheckId is the engine's; a deployment file that cannot be generated cannot be up to date.
+    report.errors.push({ check: 'stale', message: `npm run deploy:generate fails: ${deployError}` });
     report.ok = false;
   }
   if (!report.base && isShallow(ROOT))

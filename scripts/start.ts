@@ -9,32 +9,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
-import { z } from 'zod';
-import { commonEnv, inheritedEnv, port, readConfig, registryEnv, subgraphSettings } from '../lib/src/config.ts';
+import { inheritedEnv, readConfig } from '../lib/src/config.ts';
 import { DEV_PASSWORD, DEV_USERS } from '../lib/src/dev-seed.ts';
 import { readRegistry, ROOT, subgraphVariable } from '../lib/src/registry.ts';
-import { tokenIssuerSubgraph } from '../router/src/config.ts';
-
-/** The launcher's own variables; every process it starts validates the environment it inherits. */
-export const launcherEnvSchema = z
-  .looseObject({
-    ...commonEnv,
-    ...registryEnv,
-    DATA_DIR: z.string().default('.data'),
-    /** The router's port. */
-    PORT: port(4000),
-    TOKEN_ISSUER_SUBGRAPH: tokenIssuerSubgraph,
-  })
-  .transform((env, ctx) => ({
-    NODE_ENV: env.NODE_ENV,
-    LOG_LEVEL: env.LOG_LEVEL,
-    SUBGRAPH_REGISTRY: env.SUBGRAPH_REGISTRY,
-    DATA_DIR: env.DATA_DIR,
-    PORT: env.PORT,
-    TOKEN_ISSUER_SUBGRAPH: env.TOKEN_ISSUER_SUBGRAPH,
-    /** SUBGRAPH_<NAME>_PORT: a subgraph's port instead of its registry URL's. */
-    SUBGRAPH_PORTS: subgraphSettings('PORT', port(0))(env, ctx),
-  }));
+import { launcherEnvSchema } from './launcher-config.ts';
 
 const env = readConfig(launcherEnvSchema);
 const registry = readRegistry();

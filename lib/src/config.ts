@@ -47,33 +47,41 @@ export const alwaysCheck = { when: () => true };
 export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
+// Every variable carries its description (zod `.describe`): `npm run deploy:generate` writes
+// .env.example from these shapes, and refuses a variable without one.
+
 /** Every process: what kind of environment it runs in and how much it logs. */
 export const commonEnv = {
-  /** `production` turns off Sandbox, introspection, development auth and seed data, and masks errors. */
-  NODE_ENV: nodeEnv,
-  LOG_LEVEL: logLevel,
+  NODE_ENV: nodeEnv.describe(
+    'production turns off Sandbox, introspection, development auth and seed data, and masks errors',
+  ),
+  LOG_LEVEL: logLevel.describe('how much the process logs (pino levels, JSON lines on stdout)'),
 };
 
 /** The subgraph registry file (default schema/supergraph.yaml): every process that lists subgraphs. */
 export const registryEnv = {
-  /** Another registry file, e.g. one that adds a subgraph under development. */
-  SUBGRAPH_REGISTRY: optionalString,
+  SUBGRAPH_REGISTRY: optionalString.describe(
+    'another subgraph registry file than schema/supergraph.yaml, e.g. one that adds a subgraph under development',
+  ),
 };
 export const registryEnvSchema = z.object(registryEnv);
 
 /** What the router signs subgraph claims tokens with. */
 export const claimsSigningEnv = {
-  /** Ed25519 private key (PKCS#8 PEM) the router signs subgraph claims tokens with. */
-  ROUTER_CLAIMS_PRIVATE_KEY: pem,
-  /** Alternative to the key pair: a shared HS256 secret (at least 32 characters). */
-  ROUTER_CLAIMS_SECRET: optionalString.pipe(z.string().min(32).optional()),
-  CLAIMS_TOKEN_TTL_SECONDS: positiveInt(60),
+  ROUTER_CLAIMS_PRIVATE_KEY: pem.describe(
+    'Ed25519 private key (PKCS#8 PEM, newlines as \\n) the router signs subgraph claims tokens with',
+  ),
+  ROUTER_CLAIMS_SECRET: optionalString
+    .pipe(z.string().min(32).optional())
+    .describe('instead of the key pair: one HS256 secret (at least 32 characters) shared by router and subgraphs'),
+  CLAIMS_TOKEN_TTL_SECONDS: positiveInt(60).describe("lifetime of the router's claims tokens, in seconds"),
 };
 
 /** What a subgraph verifies the router's claims tokens with. */
 export const claimsVerifyingEnv = {
-  /** The router's claims public key (SPKI PEM). */
-  ROUTER_CLAIMS_PUBLIC_KEY: pem,
+  ROUTER_CLAIMS_PUBLIC_KEY: pem.describe(
+    "the router's claims public key (Ed25519 SPKI PEM, newlines as \\n) subgraphs verify claims tokens with",
+  ),
   ROUTER_CLAIMS_SECRET: claimsSigningEnv.ROUTER_CLAIMS_SECRET,
   CLAIMS_TOKEN_TTL_SECONDS: claimsSigningEnv.CLAIMS_TOKEN_TTL_SECONDS,
 };
@@ -81,20 +89,21 @@ export const claimsVerifyingEnv = {
 /** What every subgraph process reads; each subgraph adds its own variables (its module's `env`). */
 export const subgraphBaseEnv = {
   ...commonEnv,
-  HOST: z.string().default('0.0.0.0'),
-  /** Listen port; unset: the port of the subgraph's routing URL in the registry. */
-  PORT: port(0),
-  /** Application connection (a role that owns no table). Unset: embedded PGlite under DATA_DIR. */
-  DATABASE_URL: optionalString,
-  /** Connection that owns the tables and applies migrations; defaults to DATABASE_URL. */
-  DATABASE_MIGRATOR_URL: optionalString,
-  DATABASE_POOL_MAX: positiveInt(10),
-  DATA_DIR: z.string().default('.data'),
-  /** Load the development seed data (never when NODE_ENV=production). */
-  SEED_DEV_DATA: bool(true),
-  /** Run the subgraph's background tasks (e.g. the jobs lease sweeper) in this process. */
-  BACKGROUND_TASKS: bool(true),
-  BODY_LIMIT: byteSize('1mb'),
+  HOST: z.string().default('0.0.0.0').describe('interface the subgraph listens on'),
+  PORT: port(0).describe("listen port; 0 or unset: the port of the subgraph's routing URL in the registry"),
+  DATABASE_URL: optionalString.describe(
+    'application connection (a role that owns no table); unset: embedded PGlite under DATA_DIR/<subgraph>',
+  ),
+  DATABASE_MIGRATOR_URL: optionalString.describe(
+    'connection that owns the tables and applies migrations at start; default DATABASE_URL',
+  ),
+  DATABASE_POOL_MAX: positiveInt(10).describe('most connections the pool opens to DATABASE_URL'),
+  DATA_DIR: z.string().default('.data').describe('where the embedded PGlite databases live when DATABASE_URL is unset'),
+  SEED_DEV_DATA: bool(true).describe('load the development seed data (never when NODE_ENV=production)'),
+  BACKGROUND_TASKS: bool(true).describe(
+    "run the subgraph's background tasks (e.g. the jobs lease sweeper) in this process",
+  ),
+  BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
   ...claimsVerifyingEnv,
 };
 export type SubgraphBaseEnv = z.infer<z.ZodObject<typeof subgraphBaseEnv>>;
@@ -175,10 +184,12 @@ export function readConfig<S extends z.ZodType>(schema: S): z.infer<S> {
 
 /** Test runs only: when set, database suites run on this real Postgres instead of PGlite. */
 export const testEnvSchema = z.object({
-  /** A role that may CREATE DATABASE and owns the test databases (not a superuser). */
-  TEST_POSTGRES_URL: optionalString,
-  /** The application role's login (owns nothing); its database part is replaced per test. */
-  TEST_POSTGRES_APP_URL: optionalString,
+  TEST_POSTGRES_URL: optionalString.describe(
+    'tests only: a role that may CREATE DATABASE and owns the test databases (not a superuser); unset: PGlite',
+  ),
+  TEST_POSTGRES_APP_URL: optionalString.describe(
+    "tests only: the application role's login (owns nothing); its database part is replaced per test",
+  ),
 });
 
 /**

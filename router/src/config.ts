@@ -22,67 +22,102 @@ export const tokenIssuerSubgraph = z
   .regex(/^[a-z][a-z0-9_]*$/)
   .default('auth');
 
+/**
+ * SUBGRAPH_<NAME>_URL, one per registered subgraph: where subgraph <name> is, overriding the
+ * routing URL the supergraph records. A name the supergraph lacks is refused when the router
+ * loads it. The description documents the pattern in .env.example (npm run deploy:generate).
+ */
+export const subgraphUrlSetting = httpUrl.describe(
+  "where the subgraph's GraphQL endpoint is; default: the routing URL the supergraph records (the registry's)",
+);
+
+// Each variable's description is what .env.example says about it (npm run deploy:generate).
 const routerShape = {
   ...commonEnv,
   ...registryEnv,
-  HOST: z.string().default('0.0.0.0'),
-  PORT: port(4000),
-  /** The supergraph to serve; default: supergraph.graphql next to the registry (schema/). */
-  SUPERGRAPH_PATH: optionalString,
-  /**
-   * The subgraph that issues access tokens: its routing URL's origin serves the JWKS the router
-   * verifies them with (unless AUTH_JWKS_URL says otherwise).
-   */
-  TOKEN_ISSUER_SUBGRAPH: tokenIssuerSubgraph,
-  /** Issuer and audience of the auth subgraph's access tokens. */
-  JWT_ISSUER: z.string().min(1).default('https://auth.eventzr.local'),
-  JWT_AUDIENCE: z.string().min(1).default('eventzr-api'),
-  /** JWKS of the token-issuing subgraph; default: its URL's origin + /.well-known/jwks.json */
-  AUTH_JWKS_URL: optionalUrl,
-  JWKS_COOLDOWN_SECONDS: positiveInt(30),
-  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
-  /** Auth0 tenant host (no scheme): its JWKS is https://AUTH0_DOMAIN/.well-known/jwks.json */
-  AUTH0_DOMAIN: optionalString.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a host name such as your-tenant.us.auth0.com (no scheme)')
-      .optional(),
+  HOST: z.string().default('0.0.0.0').describe('interface the router listens on'),
+  PORT: port(4000).describe('port the router listens on'),
+  SUPERGRAPH_PATH: optionalString.describe(
+    'the supergraph to serve; default: supergraph.graphql next to the registry (schema/supergraph.graphql)',
   ),
-  AUTH0_AUDIENCE: optionalString,
-  AUTH0_ISSUER: optionalString,
-  /** HS256 secret for hand-made tokens: development and test only. */
-  DEV_JWT_SECRET: optionalString.pipe(z.string().min(32).optional()),
-  /** The `iss` development tokens carry: the router picks a token's verifier by its issuer. */
-  DEV_JWT_ISSUER: z.string().min(1).default('eventzr-dev'),
-  DEVELOPMENT_AUTH_ENABLED: bool(false),
-  INTERNAL_API_KEY: optionalString.pipe(z.string().min(32).optional()),
-  TOKEN_CACHE_MAX: positiveInt(10_000),
-  BODY_LIMIT: byteSize('1mb'),
-  /** Comma-separated browser origins allowed to call the router (e.g. https://app.eventzr.com). */
-  CORS_ORIGINS: optionalString.transform((v, ctx) => {
-    const origins = (v ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean);
-    for (const o of origins) {
-      let origin: string | undefined;
-      try {
-        origin = new URL(o).origin;
-      } catch {
-        origin = undefined;
+  TOKEN_ISSUER_SUBGRAPH: tokenIssuerSubgraph.describe(
+    "the subgraph that issues access tokens: its routing URL's origin serves the JWKS (unless AUTH_JWKS_URL is set)",
+  ),
+  JWT_ISSUER: z
+    .string()
+    .min(1)
+    .default('https://auth.eventzr.local')
+    .describe("`iss` of the auth subgraph's access tokens: the router trusts it, the auth subgraph signs with it"),
+  JWT_AUDIENCE: z
+    .string()
+    .min(1)
+    .default('eventzr-api')
+    .describe("`aud` of the auth subgraph's access tokens: the router requires it, the auth subgraph sets it"),
+  AUTH_JWKS_URL: optionalUrl.describe(
+    "JWKS of the token-issuing subgraph; default: its routing URL's origin + /.well-known/jwks.json",
+  ),
+  JWKS_COOLDOWN_SECONDS: positiveInt(30).describe('least time between two JWKS refetches for an unknown `kid`'),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(5)
+    .describe("clock skew allowed when checking a token's exp and nbf (0-300 seconds)"),
+  AUTH0_DOMAIN: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected a host name such as your-tenant.us.auth0.com (no scheme)')
+        .optional(),
+    )
+    .describe(
+      'Auth0 tenant host, no scheme (JWKS: https://AUTH0_DOMAIN/.well-known/jwks.json); AUTH0_* together or not at all',
+    ),
+  AUTH0_AUDIENCE: optionalString.describe("`aud` the Auth0 tenant's access tokens must carry"),
+  AUTH0_ISSUER: optionalString.describe("`iss` of the Auth0 tenant's access tokens (e.g. https://tenant.auth0.com/)"),
+  DEV_JWT_SECRET: optionalString
+    .pipe(z.string().min(32).optional())
+    .describe('HS256 secret (at least 32 characters) for hand-made tokens: development and test only'),
+  DEV_JWT_ISSUER: z
+    .string()
+    .min(1)
+    .default('eventzr-dev')
+    .describe("the `iss` development tokens carry: the router picks a token's verifier by its issuer"),
+  DEVELOPMENT_AUTH_ENABLED: bool(false).describe(
+    'anonymous requests act as dev@eventzr.com; refused when NODE_ENV=production',
+  ),
+  INTERNAL_API_KEY: optionalString
+    .pipe(z.string().min(32).optional())
+    .describe('key of internal callers (x-internal-api-key), at least 32 characters; unset: no internal access'),
+  TOKEN_CACHE_MAX: positiveInt(10_000).describe('most verified access tokens kept in memory until their exp'),
+  BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
+  CORS_ORIGINS: optionalString
+    .transform((v, ctx) => {
+      const origins = (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      for (const o of origins) {
+        let origin: string | undefined;
+        try {
+          origin = new URL(o).origin;
+        } catch {
+          origin = undefined;
+        }
+        if (origin !== o)
+          ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin such as https://app.example.com` });
       }
-      if (origin !== o)
-        ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin such as https://app.example.com` });
-    }
-    return origins;
-  }),
-  INTROSPECTION: bool(false).optional(),
-  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
-  /**
-   * @apollo/gateway's anonymous usage metrics to Apollo. Off unless turned on: collecting them
-   * probes cloud metadata endpoints (AWS, GCP, Azure, Alibaba) and sends data off the network.
-   */
-  APOLLO_TELEMETRY: bool(false),
+      return origins;
+    })
+    .describe('comma-separated browser origins allowed to call the router, e.g. https://app.eventzr.com'),
+  INTROSPECTION: bool(false)
+    .optional()
+    .describe('introspection and the Sandbox landing page; default: on in development, off in production'),
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000).describe('how long the router waits for a subgraph response'),
+  APOLLO_TELEMETRY: bool(false).describe(
+    "@apollo/gateway's anonymous usage metrics to Apollo; off: collecting them probes cloud metadata endpoints",
+  ),
   ...claimsSigningEnv,
 };
 type RouterShape = z.output<z.ZodObject<typeof routerShape>>;
@@ -136,11 +171,8 @@ export const routerEnvSchema = z
     const known = Object.fromEntries(Object.keys(routerShape).map((k) => [k, env[k]])) as RouterShape;
     return {
       ...known,
-      /**
-       * SUBGRAPH_<NAME>_URL: where subgraph <name> is, overriding the routing URL the supergraph
-       * records. A name the supergraph lacks is refused when the router loads it.
-       */
-      SUBGRAPH_URLS: subgraphSettings('URL', httpUrl)(env, ctx),
+      /** SUBGRAPH_<NAME>_URL (subgraphUrlSetting): where subgraph <name> is. */
+      SUBGRAPH_URLS: subgraphSettings('URL', subgraphUrlSetting)(env, ctx),
     };
   });
 

@@ -2,9 +2,11 @@
 import { positiveInt } from '@eventzr/lib/config';
 import type { SubgraphEnv } from '@eventzr/lib/subgraph';
 
+// Each variable's description is what .env.example says about it (npm run deploy:generate).
 export const env = {
-  /** How often the lease sweeper returns expired leases to the queue (background task). */
-  LEASE_SWEEP_INTERVAL_SECONDS: positiveInt(15),
+  LEASE_SWEEP_INTERVAL_SECONDS: positiveInt(15).describe(
+    'how often the lease sweeper returns expired leases to the queue (a background task), in seconds',
+  ),
 };
 
 export type JobsEnv = SubgraphEnv<typeof env>;
