@@ -29,8 +29,8 @@ const routers: Router[] = [];
 async function start(env: Record<string, string | undefined> = {}, subgraphUrls: Record<string, string> = {}) {
   const config = await routerConfig({
     AUTH_JWKS_URL: jwks.url,
-    AUTH_SUBGRAPH_URL: fx.auth.url,
-    JOBS_SUBGRAPH_URL: fx.jobs.url,
+    SUBGRAPH_AUTH_URL: fx.auth.url,
+    SUBGRAPH_JOBS_URL: fx.jobs.url,
     ...env,
   });
   const router = await createRouter(config, {

@@ -44,8 +44,8 @@ async function startRouter(env: Record<string, string | undefined> = {}) {
   const config = await routerConfig({
     AUTH_JWKS_URL: jwks.url,
     JWKS_COOLDOWN_SECONDS: '1',
-    AUTH_SUBGRAPH_URL: fx.auth.url,
-    JOBS_SUBGRAPH_URL: fx.jobs.url,
+    SUBGRAPH_AUTH_URL: fx.auth.url,
+    SUBGRAPH_JOBS_URL: fx.jobs.url,
     AUTH0_DOMAIN: 'tenant.auth0.example',
     AUTH0_ISSUER,
     AUTH0_AUDIENCE,
