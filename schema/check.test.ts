@@ -42,6 +42,14 @@ describe('npm run schema:check', () => {
     expect(stdout).toMatch(report.ok ? /Schema check passed/ : /Schema check FAILED/);
   });
 
+  it('fails, rather than passing unchecked, when the base has no supergraph to compare with', async () => {
+    const { stdout: first } = await promisify(execFile)('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: ROOT });
+    const root = first.trim().split('\n').at(-1)!;
+    const res = await run('--base', root, '--require-base');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/schema\/supergraph\.graphql does not exist there/);
+  });
+
   it('refuses an unknown revision or option with exit code 2 and a reason', async () => {
     const bad = await run('--base', 'no-such-revision-anywhere');
     expect(bad.code).toBe(2);

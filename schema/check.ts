@@ -3,6 +3,8 @@
 // runs schema/check/engine.ts, prints the report and exits 1 when the check fails.
 //   --base REV    compare with schema/supergraph.graphql and access.json at REV (default: the newest
 //                 committed version of each that differs from a fresh composition)
+//   --require-base  fail when there is nothing to compare with (CI: the base is the merge base
+//                 with the landed main, and a check without one would pass without checking)
 //   --json        print the report as JSON instead of text
 //   --json FILE   also write the JSON report to FILE (for a CI system to post on a pull request)
 import { writeFileSync } from 'node:fs';
@@ -23,8 +25,15 @@ const { supergraph: SUPERGRAPH_PATH, api: API_SCHEMA_PATH, access: ACCESS_PATH }
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { base?: string; json: boolean; jsonFile?: string } {
-  const out: { base?: string; json: boolean; jsonFile?: string } = { json: false };
+interface Args {
+  base?: string;
+  requireBase: boolean;
+  json: boolean;
+  jsonFile?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { json: false, requireBase: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--base') {
@@ -32,6 +41,7 @@ function parseArgs(argv: string[]): { base?: string; json: boolean; jsonFile?: s
       if (!rev || rev.startsWith('--')) throw new UsageError('--base needs a git revision');
       out.base = rev;
     } else if (arg.startsWith('--base=')) out.base = arg.slice('--base='.length);
+    else if (arg === '--require-base') out.requireBase = true;
     else if (arg === '--json') {
       const next = argv[i + 1];
       if (next && !next.startsWith('--')) out.jsonFile = argv[++i];
@@ -108,7 +118,13 @@ async function main(): Promise<number> {
     report.errors.push({ check: 'stale', message: `npm run deploy:generate fails: ${deployError}` });
     report.ok = false;
   }
-  if (!report.base && isShallow(ROOT))
+  if (!report.base && args.requireBase) {
+    report.errors.push({
+      check: 'base',
+      message: 'no base supergraph to compare with (--require-base): pass --base <the merge base with main>',
+    });
+    report.ok = false;
+  } else if (!report.base && isShallow(ROOT))
     report.warnings.push({
       check: 'base',
       message: 'shallow clone: no earlier supergraph to compare with (fetch more history or pass --base)',

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_DOCUMENT, sandboxOptions } from './sandbox.ts';
+import { registeredOperation } from '@eventzr/lib/operations';
+import { SANDBOX_DOCUMENT, SANDBOX_OPERATIONS, sandboxOptions } from './sandbox.ts';
 
 describe('the Sandbox pre-fill', () => {
   it('holds operations that validate against schema/api.graphql', () => {
@@ -10,6 +11,10 @@ describe('the Sandbox pre-fill', () => {
     const doc = parse(SANDBOX_DOCUMENT);
     expect(validate(api, doc).map((e) => e.message)).toEqual([]);
     expect(doc.definitions.length).toBeGreaterThan(1);
+  });
+
+  it('is built from the operation registry, not a copy', () => {
+    for (const name of SANDBOX_OPERATIONS) expect(SANDBOX_DOCUMENT).toContain(registeredOperation(name, 'eventzr-web'));
   });
 
   it('pre-fills the login only when given one (development)', () => {
