@@ -2,8 +2,10 @@
 // the right code and status, and no subgraph resolver runs (neither subgraph executes a single
 // SQL statement). The router's own tests cover every forged-token variant in detail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
 import { CLAIMS_HEADER } from '../lib/src/claims.ts';
-import { clientOperations, startStack, type GqlResult, type Stack } from './support/stack.ts';
+import { DEV_TENANTS, DEV_USERS } from '../lib/src/dev-seed.ts';
+import { AUDIENCE, clientOperations, startStack, type GqlResult, type Stack } from './support/stack.ts';
 
 const web = clientOperations('eventzr-web');
 const internal = clientOperations('eventzr-jobs-worker');
@@ -11,8 +13,10 @@ const internal = clientOperations('eventzr-jobs-worker');
 let stack: Stack;
 let dev: string;
 let viewer: string;
+const DEV_SECRET = 'e2e-development-secret-of-at-least-32-chars';
+const DEV_ISSUER = 'eventzr-dev-e2e';
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ routerEnv: { DEV_JWT_SECRET: DEV_SECRET, DEV_JWT_ISSUER: DEV_ISSUER } });
   dev = (await stack.login('dev@eventzr.com')).accessToken;
   viewer = (await stack.login('viewer@eventzr.com')).accessToken;
 });
@@ -44,6 +48,34 @@ describe('refused before any resolver runs', () => {
     await refused(() => stack.gql(web.get('Me')!, {}, { token: 'not.a.jwt' }), 'UNAUTHENTICATED', 401);
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${p}.`;
     await refused(() => stack.gql(web.get('Me')!, {}, { token: none }), 'UNAUTHENTICATED', 401);
+  });
+
+  it('a public operation selecting a field that needs a user (roles of the new account): 401, no account made', async () => {
+    const email = 'anonymous.roles@example.com';
+    await refused(
+      () =>
+        stack.gql('mutation ($i: RegisterInput!) { register(input: $i) { user { id roles } } }', {
+          i: { email, password: 'Abcdefg1', name: 'Anon' },
+        }),
+      'UNAUTHENTICATED',
+      401,
+    );
+    await expect(stack.login(email, 'Abcdefg1')).rejects.toThrow(/Invalid email or password/);
+  });
+
+  it('a job list selecting createdBy without users:read (what the auth subgraph requires of a User): 403', async () => {
+    // A token that grants jobs:read and nothing else (an external issuer's user, say).
+    const token = await new SignJWT({ tenantId: DEV_TENANTS[0].id, roles: [], permissions: ['jobs:read'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(DEV_USERS[1].id)
+      .setIssuer(DEV_ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(DEV_SECRET));
+    const res = await refused(() => stack.gql(web.get('Jobs')!, { first: 5 }, { token }), 'FORBIDDEN', 403);
+    expect(res.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['users:read']);
+    const withoutCreators = await stack.gql('{ jobs(first: 5) { totalCount nodes { id } } }', {}, { token });
+    expect(withoutCreators.body.errors).toBeUndefined();
   });
 
   it('x-tenant-id of another tenant: 403', async () => {
