@@ -179,6 +179,11 @@ export const testEnvSchema = z.object({
   TEST_POSTGRES_URL: optionalString,
   /** The application role's login (owns nothing); its database part is replaced per test. */
   TEST_POSTGRES_APP_URL: optionalString,
+  /**
+   * A superuser login on the same server, for tests that must create throwaway roles (e.g. the
+   * start-up refusal of an application role that is a member of a table owner's role).
+   */
+  TEST_POSTGRES_ADMIN_URL: optionalString,
 });
 
 /**

@@ -22,7 +22,7 @@ const TENANT_TABLES = ['job_events', 'job_quota_usage', 'jobs', 'tenant_job_quot
 describe('the jobs database catalog', () => {
   it('runs requests as a role that is not superuser, has no BYPASSRLS and owns no table', async () => {
     const report = await database.appRoleReport();
-    expect(report).toMatchObject({ superuser: false, bypassRls: false, ownedTables: 0 });
+    expect(report).toMatchObject({ superuser: false, bypassRls: false, ownedTables: [], memberOfOwners: [] });
   });
 
   it('has RLS enabled and forced on every table; the tenant tables are the ones with tenant_id', async () => {

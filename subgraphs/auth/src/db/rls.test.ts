@@ -61,7 +61,7 @@ const TENANT_TABLES = ['password_reset_tokens', 'refresh_tokens', 'tenants', 'us
 describe('catalog', () => {
   it('the application role is no superuser, has no BYPASSRLS and owns no table', async () => {
     const report = await database.appRoleReport();
-    expect(report).toMatchObject({ superuser: false, bypassRls: false, ownedTables: 0 });
+    expect(report).toMatchObject({ superuser: false, bypassRls: false, ownedTables: [], memberOfOwners: [] });
   });
 
   it('every tenant table has row level security enabled and forced; only signing_keys has none', async () => {
