@@ -7,18 +7,49 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes } from './__fixtures__/rls/schema.ts';
+import { readRegistry } from './registry.ts';
 import {
+  latestSecurityMigration,
   loadSecurityProject,
   securityMigrationIsCurrent,
   securityMigrationSql,
   writeSecurityMigration,
+  type SecurityProject,
 } from './rls-migrations.ts';
 import { declareSecurity, tenantTable } from './rls.ts';
+import { assertCatalog, createTestDatabase } from './testing.ts';
 
 const journalTags = (out: string): string[] =>
   (JSON.parse(readFileSync(join(out, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] }).entries.map(
     (e) => e.tag,
   );
+
+describe.each(readRegistry().subgraphs)('subgraph $name', (entry) => {
+  let project: SecurityProject;
+  beforeAll(async () => {
+    project = await loadSecurityProject(entry.dir);
+  });
+
+  it('has a security migration stating its declaration (else: npm run db:generate)', () => {
+    expect(latestSecurityMigration(project.out)?.sql).toBe(securityMigrationSql(project));
+  });
+
+  // The states a deployed database can be in: `npm run db:generate` ends with the security
+  // migration, so every release ends at one (or at the hand-written `_rls` migration that preceded
+  // them). The empty database is where every other database test starts.
+  const earlier = journalTags(join(entry.dir, 'drizzle'))
+    .map((tag, i) => [tag, i + 1] as const)
+    .slice(0, -1)
+    .filter(([tag]) => /_(security|rls)$/.test(tag));
+  it.each(earlier)('migrates a database last migrated at %s forward to its declaration', async (_tag, count) => {
+    const database = await createTestDatabase(`${entry.name}_upgrade`, project.out, { upgradeFrom: count });
+    try {
+      await assertCatalog(database, project.declaration);
+    } finally {
+      await database.destroy();
+    }
+  });
+});
 
 describe('writeSecurityMigration', () => {
   const fixture = join(import.meta.dirname, '__fixtures__', 'rls');
