@@ -2,8 +2,9 @@
 # Runs a command against a throwaway PostgreSQL on 127.0.0.1: installs the server from Debian
 # when absent, starts a fresh cluster in a temp dir, creates the two roles the application
 # expects (a table owner that migrates, and an application role that owns nothing; neither a
-# superuser nor BYPASSRLS), exports TEST_POSTGRES_URL / TEST_POSTGRES_APP_URL, runs the command,
-# and removes the cluster. Usage: bash scripts/with-postgres.sh npm test
+# superuser nor BYPASSRLS), exports TEST_POSTGRES_URL / TEST_POSTGRES_APP_URL (and
+# TEST_POSTGRES_ADMIN_URL, the postgres superuser, for tests that make throwaway roles), runs the
+# command, and removes the cluster. Usage: bash scripts/with-postgres.sh npm test
 set -euo pipefail
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
@@ -28,5 +29,6 @@ create role eventzr_app login password 'app-test' nosuperuser nobypassrls nocrea
 SQL
 export TEST_POSTGRES_URL="postgres://eventzr_owner:owner-test@127.0.0.1:$PG_PORT/postgres"
 export TEST_POSTGRES_APP_URL="postgres://eventzr_app:app-test@127.0.0.1:$PG_PORT/postgres"
+export TEST_POSTGRES_ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 "$@"

@@ -2,11 +2,12 @@
 // Postgres when DATABASE_URL is set; the same drizzle-kit migrations and Row Level Security on
 // both. Every request runs in a short transaction that sets its scope with
 // set_config(..., true) (transaction-local, so nothing leaks across pooled connections) under the
-// application role, which owns no table and cannot bypass RLS.
+// application role, which owns no table, is no member of a table owner's role and cannot bypass
+// RLS: each process refuses to start otherwise. What the policies and grants are is lib/rls's.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -14,9 +15,9 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { APP_ROLE, TENANT_SETTING, WORKER_SETTING } from './rls.ts';
 
-/** The role requests run as. Migrations grant it table privileges; it owns nothing. */
-export const APP_ROLE = 'eventzr_app';
+export { APP_ROLE };
 
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 export type Tx = PgTransaction<
@@ -43,11 +44,34 @@ export interface DatabaseOptions {
   requireConfinedRole?: boolean;
 }
 
+/**
+ * What the application role could do around Row Level Security. Tables are counted in every
+ * schema except the system's (pg_*, information_schema): drizzle's own `drizzle` schema included,
+ * since its migrations table belongs to the migrator and the application role must not own it either.
+ */
 export interface RoleReport {
   role: string;
   superuser: boolean;
   bypassRls: boolean;
-  ownedTables: number;
+  /** Tables (and partitioned tables) the role owns, as `schema.table`: their owner escapes non-forced RLS and may drop it. */
+  ownedTables: string[];
+  /** Owners of tables the role is a member of (it can SET ROLE to them, or inherits their rights), with those tables. */
+  memberOfOwners: { owner: string; tables: string[] }[];
+}
+
+/** Why a role reported by `appRoleReport` must not run requests; empty when it may. */
+export function confinementProblems(r: RoleReport): string[] {
+  const some = (names: string[]) =>
+    names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+  const problems: string[] = [];
+  if (r.superuser) problems.push('is a superuser');
+  if (r.bypassRls) problems.push('has BYPASSRLS');
+  if (r.ownedTables.length > 0) problems.push(`owns ${r.ownedTables.length} table(s) (${some(r.ownedTables)})`);
+  // A superuser counts as a member of every role: that is already said above.
+  if (!r.superuser)
+    for (const m of r.memberOfOwners)
+      problems.push(`is a member of the owner role "${m.owner}" of ${m.tables.length} table(s) (${some(m.tables)})`);
+  return problems;
 }
 
 export interface Database {
@@ -63,9 +87,46 @@ export interface Database {
 }
 
 function scopeSettings(scope: Scope): Record<string, string> {
-  if ('tenantId' in scope) return { 'app.tenant_id': scope.tenantId };
-  if ('worker' in scope) return { 'app.worker': 'on' };
+  if ('tenantId' in scope) return { [TENANT_SETTING]: scope.tenantId };
+  if ('worker' in scope) return { [WORKER_SETTING]: 'on' };
   return scope.settings;
+}
+
+/** Non-system schemas: every schema but pg_* (pg_catalog, pg_toast, temporary ones) and information_schema. */
+export const USER_SCHEMAS = sql`n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`;
+
+const rowsOf = async <T>(tx: Tx, query: SQL): Promise<T[]> =>
+  ((await tx.execute(query)) as unknown as { rows: T[] }).rows;
+
+/** The report for `role` (default: the transaction's current_user), read from the catalog. */
+export async function readRoleReport(tx: Tx, role?: string): Promise<RoleReport> {
+  const who = role === undefined ? sql`current_user` : sql`${role}::name`;
+  const [attrs] = await rowsOf<{ role: string; superuser: boolean; bypass_rls: boolean }>(
+    tx,
+    sql`select rolname as role, rolsuper as superuser, rolbypassrls as bypass_rls from pg_roles where rolname = ${who}`,
+  );
+  if (!attrs) throw new Error(`role ${role ?? 'current_user'} not found in pg_roles`);
+  // pg_has_role(.., 'MEMBER') is true for the role itself too: owning is the case owner = role.
+  const tables = await rowsOf<{ name: string; owner: string; own: boolean }>(
+    tx,
+    sql`
+      select n.nspname || '.' || c.relname as name, o.rolname as owner, o.rolname = ${who} as own
+        from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace
+        join pg_roles o on o.oid = c.relowner
+       where c.relkind in ('r', 'p') and ${USER_SCHEMAS}
+         and pg_has_role(${who}, c.relowner, 'MEMBER')
+       order by 1`,
+  );
+  const memberOf = new Map<string, string[]>();
+  for (const t of tables.filter((t) => !t.own)) memberOf.set(t.owner, [...(memberOf.get(t.owner) ?? []), t.name]);
+  return {
+    role: attrs.role,
+    superuser: attrs.superuser,
+    bypassRls: attrs.bypass_rls,
+    ownedTables: tables.filter((t) => t.own).map((t) => t.name),
+    memberOfOwners: [...memberOf].map(([owner, names]) => ({ owner, tables: names })),
+  };
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -141,37 +202,19 @@ async function finish(
     async ping() {
       await db.execute(sql`select 1`);
     },
-    async appRoleReport() {
-      return run({ settings: {} }, async (tx) => {
-        const res = (await tx.execute(sql`
-          select r.rolname as role, r.rolsuper as superuser, r.rolbypassrls as bypass_rls,
-                 (select count(*)::int from pg_class c
-                   where c.relowner = r.oid and c.relkind in ('r', 'p')
-                     and c.relnamespace = 'public'::regnamespace) as owned_tables
-            from pg_roles r where r.rolname = current_user`)) as unknown as { rows: unknown[] };
-        const row = res.rows[0] as
-          { role: string; superuser: boolean; bypass_rls: boolean; owned_tables: number } | undefined;
-        if (!row) throw new Error('current_user not found in pg_roles');
-        return {
-          role: row.role,
-          superuser: row.superuser,
-          bypassRls: row.bypass_rls,
-          ownedTables: Number(row.owned_tables),
-        };
-      });
-    },
+    appRoleReport: () => run({ settings: {} }, (tx) => readRoleReport(tx)),
     close,
   };
 
   if (opts.requireConfinedRole !== false) {
-    const r = await database.appRoleReport();
-    if (r.superuser || r.bypassRls || r.ownedTables > 0) {
+    const report = await database.appRoleReport();
+    const problems = confinementProblems(report);
+    if (problems.length > 0) {
       await close();
       throw new Error(
-        `Refusing to start: the application role "${r.role}" ${
-          r.superuser ? 'is a superuser' : r.bypassRls ? 'has BYPASSRLS' : `owns ${r.ownedTables} table(s)`
-        }, so Row Level Security would not isolate tenants. Connect DATABASE_URL as a role that owns no table ` +
-          `and migrate with DATABASE_MIGRATOR_URL.`,
+        `Refusing to start: the application role "${report.role}" ${problems.join('; ')}, so Row Level Security ` +
+          `would not isolate tenants. Connect DATABASE_URL as a role that owns no table and is no member of a ` +
+          `table owner's role, and migrate with DATABASE_MIGRATOR_URL.`,
       );
     }
   }

@@ -1,11 +1,11 @@
-// The database's own guarantees, read from the catalog and tried with raw repository queries:
-// the application role cannot bypass RLS, every tenant table enforces it, unique constraints
-// cannot probe across tenants, and the pre-tenant lookup policies admit only what they must.
+// The database's own guarantees: the catalog holds exactly the security declaration (lib testing's
+// catalog assertion), and raw repository queries show tenants kept apart and the pre-tenant
+// lookup policies admitting only what they must.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '@eventzr/lib/dev-seed';
 import type { Tx } from '@eventzr/lib/db';
-import { createTestDatabase, tableSecurity, type TestDatabase } from '@eventzr/lib/testing';
+import { assertCatalog, createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
 import { insertRefreshToken, refreshTokenByHash } from '../repositories/refresh-tokens.ts';
 import { tenantsByIds } from '../repositories/tenants.ts';
 import { accountsByEmail, insertUser, usersByIds } from '../repositories/users.ts';
@@ -13,7 +13,7 @@ import { seedDevData } from '../seed.ts';
 import { subgraph } from '../subgraph.ts';
 import { TENANT_A, TENANT_B, TEST_CONFIG } from '../test-support.ts';
 import { loadSigningKeys, newOpaqueToken } from '../services/tokens.ts';
-import { passwordResetTokens, refreshTokens, tenants, users } from './schema.ts';
+import { passwordResetTokens, refreshTokens, security, tenants, users } from './schema.ts';
 
 let database: TestDatabase;
 const tokenA = newOpaqueToken();
@@ -56,67 +56,9 @@ async function expectRlsRefusal(promise: Promise<unknown>): Promise<void> {
   expect(error?.cause?.code).toBe('42501');
 }
 
-const TENANT_TABLES = ['password_reset_tokens', 'refresh_tokens', 'tenants', 'users'];
-
 describe('catalog', () => {
-  it('the application role is no superuser, has no BYPASSRLS and owns no table', async () => {
-    const report = await database.appRoleReport();
-    expect(report).toMatchObject({ superuser: false, bypassRls: false, ownedTables: 0 });
-  });
-
-  it('every tenant table has row level security enabled and forced; only signing_keys has none', async () => {
-    const tables = await tableSecurity(database);
-    const tenantTables = tables.filter((t) => t.hasTenant || t.name === 'tenants');
-    expect(tenantTables.map((t) => t.name)).toEqual(TENANT_TABLES);
-    for (const t of tenantTables) expect(t, t.name).toMatchObject({ rls: true, forced: true });
-    expect(tables.filter((t) => !tenantTables.includes(t)).map((t) => t.name)).toEqual(['signing_keys']);
-  });
-
-  it('unique constraints and indexes on tenant data start with tenant_id', async () => {
-    const uniques = await database.run({ settings: {} }, (tx) =>
-      rows<{ table: string; index: string; first: string | null }>(
-        tx,
-        sql`select t.relname as table, i.relname as index, a.attname as first
-              from pg_index x
-              join pg_class t on t.oid = x.indrelid
-              join pg_class i on i.oid = x.indexrelid
-              left join pg_attribute a on a.attrelid = t.oid and a.attnum = x.indkey[0]
-             where t.relnamespace = 'public'::regnamespace and x.indisunique and not x.indisprimary
-               and t.relname in ('password_reset_tokens', 'refresh_tokens', 'tenants', 'users')
-             order by 2`,
-      ),
-    );
-    expect(uniques.map((u) => u.index)).toEqual([
-      'password_reset_tokens_tenant_token_hash_key',
-      'refresh_tokens_tenant_token_hash_key',
-      'users_tenant_email_key',
-      'users_tenant_id_id_key',
-    ]);
-    for (const u of uniques) expect(u.first, u.index).toBe('tenant_id');
-  });
-
-  it('the application role may not delete, nor update more than the token status columns', async () => {
-    const privileges = await database.run({ settings: {} }, (tx) =>
-      rows<Record<string, boolean>>(
-        tx,
-        sql`select has_table_privilege('users', 'DELETE') as users_delete,
-                   has_table_privilege('users', 'UPDATE') as users_update,
-                   has_table_privilege('tenants', 'UPDATE') as tenants_update,
-                   has_table_privilege('refresh_tokens', 'DELETE') as refresh_delete,
-                   has_column_privilege('refresh_tokens', 'revoked_at', 'UPDATE') as refresh_revoke,
-                   has_column_privilege('refresh_tokens', 'user_id', 'UPDATE') as refresh_user,
-                   has_table_privilege('signing_keys', 'UPDATE') as keys_update`,
-      ),
-    );
-    expect(privileges[0]).toEqual({
-      users_delete: false,
-      users_update: false,
-      tenants_update: false,
-      refresh_delete: false,
-      refresh_revoke: true,
-      refresh_user: false,
-      keys_update: false,
-    });
+  it('holds exactly the security declaration', async () => {
+    await assertCatalog(database, security);
   });
 });
 

@@ -1,5 +1,19 @@
-// The auth subgraph's tables. Row Level Security, grants and the pre-tenant lookup policies are
-// in the custom migration drizzle/*_rls.sql (drizzle-kit does not express them).
+// The auth subgraph's tables, with their row level security and the application role's grants
+// (lib/rls).
+//
+// Login, refreshToken and requestPasswordReset run before a tenant is known. Rather than a bypass
+// (a BYPASSRLS role, a SECURITY DEFINER function or a "no tenant set → see everything" policy,
+// each of which opens every tenant to any bug), each of them gets a narrow SELECT-only policy
+// keyed by what the caller presented:
+//   app.login_email        → the users (and their tenants) holding exactly that email, so a login
+//                            can verify the password against them and nothing else;
+//   app.refresh_token_hash → the one refresh_tokens row whose SHA-256 matches the presented
+//                            opaque token (256 random bits: unguessable).
+// These policies never admit INSERT/UPDATE: once the row is found, the transaction enters the
+// owning tenant's scope (app.tenant_id, taken from that row) for every write, so writes always
+// pass the ordinary tenant policy. An unset setting matches no row.
+//
+// The policies keep the names the first, hand-written migration gave them (`<table>_isolation`).
 import { sql } from 'drizzle-orm';
 import {
   check,
@@ -13,6 +27,15 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import {
+  declareSecurity,
+  lookupPolicy,
+  scopePolicy,
+  settingMatches,
+  sharedTable,
+  tenantIsolation,
+  tenantTable,
+} from '@eventzr/lib/rls';
 
 export const PLAN_TIERS = ['free', 'starter', 'professional', 'enterprise'] as const;
 export type PlanTier = (typeof PLAN_TIERS)[number];
@@ -29,8 +52,17 @@ export const tenants = pgTable(
   (t) => [
     check('tenants_plan_tier_check', sql`${t.planTier} in ('free', 'starter', 'professional', 'enterprise')`),
     check('tenants_name_check', sql`char_length(${t.name}) between 1 and 200`),
+    // A tenant scope sees (and may create, for registration) only its own tenant row.
+    tenantIsolation(t.id, 'tenants_isolation'),
+    // Login lists the tenants of the accounts it matched; the users policy bounds the subquery.
+    // (users is named in SQL: referring to the drizzle table would make the two types circular.)
+    scopePolicy(
+      'tenants_login_lookup',
+      'select',
+      sql`exists (select 1 from users u where u.tenant_id = ${t.id} and ${settingMatches('app.login_email', sql`lower(u.email)`)})`,
+    ),
   ],
-);
+).enableRLS();
 
 export const users = pgTable(
   'users',
@@ -60,8 +92,10 @@ export const users = pgTable(
     check('users_roles_check', sql`${t.roles} <@ array['viewer', 'user', 'organizer', 'admin']::text[]`),
     check('users_email_check', sql`char_length(${t.email}) between 3 and 255`),
     check('users_name_check', sql`char_length(${t.name}) between 1 and 200`),
+    tenantIsolation(t.tenantId, 'users_isolation'),
+    lookupPolicy('users_login_lookup', 'app.login_email', sql`lower(${t.email})`),
   ],
-);
+).enableRLS();
 
 export const refreshTokens = pgTable(
   'refresh_tokens',
@@ -88,8 +122,10 @@ export const refreshTokens = pgTable(
     // refreshToken finds a presented token before its tenant is known.
     index('refresh_tokens_token_hash_idx').on(t.tokenHash),
     index('refresh_tokens_tenant_family_idx').on(t.tenantId, t.familyId),
+    tenantIsolation(t.tenantId, 'refresh_tokens_isolation'),
+    lookupPolicy('refresh_tokens_presented', 'app.refresh_token_hash', t.tokenHash),
   ],
-);
+).enableRLS();
 
 export const passwordResetTokens = pgTable(
   'password_reset_tokens',
@@ -111,8 +147,9 @@ export const passwordResetTokens = pgTable(
     }).onDelete('cascade'),
     unique('password_reset_tokens_tenant_token_hash_key').on(t.tenantId, t.tokenHash),
     index('password_reset_tokens_tenant_user_idx').on(t.tenantId, t.userId),
+    tenantIsolation(t.tenantId, 'password_reset_tokens_isolation'),
   ],
-);
+).enableRLS();
 
 /**
  * The RS256 keys access tokens are signed with. Not tenant data: one key set for the whole
@@ -140,6 +177,30 @@ export const signingKeys = pgTable(
     check('signing_keys_alg_check', sql`${t.alg} = 'RS256'`),
   ],
 );
+
+/**
+ * What the application role may do: only what the code does. No DELETE anywhere; UPDATE only of
+ * the columns that change. Ids are made by the services (randomUUID), never taken from input.
+ */
+export const security = declareSecurity([
+  tenantTable(tenants, { tenantColumn: tenants.id, grant: ['select', 'insert'] }),
+  tenantTable(users, { grant: ['select', 'insert'], serverGeneratedKey: true }),
+  tenantTable(refreshTokens, {
+    grant: ['select', 'insert'],
+    update: [refreshTokens.rotatedAt, refreshTokens.revokedAt],
+    serverGeneratedKey: true,
+  }),
+  tenantTable(passwordResetTokens, {
+    grant: ['select', 'insert'],
+    update: [passwordResetTokens.usedAt],
+    serverGeneratedKey: true,
+  }),
+  sharedTable(signingKeys, {
+    why: "the installation's token-signing keys, shared by every replica and used for every tenant (services/tokens.ts)",
+    rls: false,
+    grant: ['select', 'insert'],
+  }),
+]);
 
 export type TenantRow = typeof tenants.$inferSelect;
 export type UserRow = typeof users.$inferSelect;

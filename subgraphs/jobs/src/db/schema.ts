@@ -1,5 +1,13 @@
-// The jobs subgraph's tables. Timestamps keep millisecond precision (timestamptz(3)) so a keyset
-// cursor, which carries a JavaScript Date, names a row's position exactly.
+// The jobs subgraph's tables, with their row level security and the application role's grants
+// (lib/rls). Timestamps keep millisecond precision (timestamptz(3)) so a keyset cursor, which
+// carries a JavaScript Date, names a row's position exactly.
+//
+// Two scopes exist (lib/db `run`):
+//   { tenantId }  a user's request: its own tenant's rows, nothing else;
+//   { worker }    the worker protocol (internal callers only, enforced by the server): the queue is
+//                 platform-wide, so a worker transaction may read and update jobs of every tenant,
+//                 record job events and maintain the worker registry. It may not create or delete
+//                 jobs, nor touch quotas.
 import { sql } from 'drizzle-orm';
 import {
   check,
@@ -16,6 +24,15 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import {
+  declareSecurity,
+  inTenantScope,
+  scopePolicy,
+  sharedTable,
+  tenantIsolation,
+  tenantTable,
+  workerScope,
+} from '@eventzr/lib/rls';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
@@ -77,8 +94,11 @@ export const jobs = pgTable(
       'jobs_lease_check',
       sql`(${t.status} = 'running') = (${t.leaseExpiresAt} is not null and ${t.workerId} is not null)`,
     ),
+    tenantIsolation(t.tenantId),
+    scopePolicy('jobs_worker_select', 'select', workerScope),
+    scopePolicy('jobs_worker_update', 'update', workerScope),
   ],
-);
+).enableRLS();
 export type JobRow = typeof jobs.$inferSelect;
 
 /** Everything that happened to a job, by whom (user id, worker id or "system"). */
@@ -102,8 +122,11 @@ export const jobEvents = pgTable(
       foreignColumns: [jobs.tenantId, jobs.id],
     }).onDelete('cascade'),
     index('job_events_tenant_job_created_idx').on(t.tenantId, t.jobId, t.createdAt),
+    tenantIsolation(t.tenantId),
+    // A worker records what it did to a job; the composite foreign key keeps tenant_id the job's own.
+    scopePolicy('job_events_worker_insert', 'insert', workerScope),
   ],
-);
+).enableRLS();
 export type JobEventRow = typeof jobEvents.$inferSelect;
 
 /** Enqueues counted per tenant and UTC day: the row the quota check locks. */
@@ -117,8 +140,9 @@ export const jobQuotaUsage = pgTable(
   (t) => [
     primaryKey({ name: 'job_quota_usage_pkey', columns: [t.tenantId, t.periodStart] }),
     check('job_quota_usage_used_check', sql`${t.used} >= 0`),
+    tenantIsolation(t.tenantId),
   ],
-);
+).enableRLS();
 
 /** A tenant's own cap on its daily enqueues (below its plan's limit). */
 export const tenantJobQuotas = pgTable(
@@ -129,10 +153,13 @@ export const tenantJobQuotas = pgTable(
     updatedBy: text('updated_by').notNull(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [check('tenant_job_quotas_daily_limit_check', sql`${t.dailyLimit} >= 0`)],
-);
+  (t) => [check('tenant_job_quotas_daily_limit_check', sql`${t.dailyLimit} >= 0`), tenantIsolation(t.tenantId)],
+).enableRLS();
 
-/** Worker registry: platform infrastructure, not tenant data. */
+/**
+ * Worker registry: platform infrastructure, not tenant data. No table is left open, though: the
+ * registry is readable in any scope and writable only by the worker protocol.
+ */
 export const workers = pgTable(
   'workers',
   {
@@ -142,6 +169,44 @@ export const workers = pgTable(
     firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
     lastHeartbeatAt: ts('last_heartbeat_at').notNull().defaultNow(),
   },
-  (t) => [check('workers_id_check', sql`${t.id} ~ '^[A-Za-z0-9._:-]{1,128}$'`)],
-);
+  (t) => [
+    check('workers_id_check', sql`${t.id} ~ '^[A-Za-z0-9._:-]{1,128}$'`),
+    scopePolicy('workers_read', 'select', sql`${workerScope} or ${inTenantScope}`),
+    scopePolicy('workers_worker_insert', 'insert', workerScope),
+    scopePolicy('workers_worker_update', 'update', workerScope),
+  ],
+).enableRLS();
 export type WorkerRow = typeof workers.$inferSelect;
+
+/** What the application role may do: only what the code does, UPDATE only of the columns that change. */
+export const security = declareSecurity([
+  // DELETE is the DLQ purge (job_events follow by ON DELETE CASCADE, which runs as the table owner).
+  tenantTable(jobs, {
+    grant: ['select', 'insert', 'delete'],
+    update: [
+      jobs.status,
+      jobs.priority,
+      jobs.payload,
+      jobs.result,
+      jobs.attempts,
+      jobs.lastError,
+      jobs.runAt,
+      jobs.leaseExpiresAt,
+      jobs.workerId,
+      jobs.updatedAt,
+      jobs.startedAt,
+      jobs.finishedAt,
+    ],
+  }),
+  tenantTable(jobEvents, { grant: ['select', 'insert'] }),
+  tenantTable(jobQuotaUsage, { grant: ['select', 'insert'], update: [jobQuotaUsage.used] }),
+  tenantTable(tenantJobQuotas, {
+    grant: ['select', 'insert', 'delete'],
+    update: [tenantJobQuotas.dailyLimit, tenantJobQuotas.updatedBy, tenantJobQuotas.updatedAt],
+  }),
+  sharedTable(workers, {
+    why: 'the worker registry is platform infrastructure, shared by every tenant',
+    grant: ['select', 'insert'],
+    update: [workers.types, workers.leaseSeconds, workers.lastHeartbeatAt],
+  }),
+]);
