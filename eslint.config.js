@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules, plus the project's own: configuration is read in
-// one file only (lib/src/config.ts), and no floating promises in server code.
+// one file only (lib/src/config.ts), and only lib imports graphql-shield.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -19,6 +19,25 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // graphql-shield is lib's engine: subgraphs and the schema tools build and read rules through
+    // lib/src/shield.ts (rules carry lib's own metadata), never through graphql-shield itself.
+    ignores: ['lib/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'graphql-shield',
+              message: 'Build rules with @eventzr/lib/shield (only lib imports graphql-shield).',
+            },
+            { name: 'graphql-middleware', message: 'Apply rules with @eventzr/lib/shield applyShield.' },
+          ],
+        },
+      ],
     },
   },
   {
