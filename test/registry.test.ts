@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { inheritedEnv } from '../lib/src/config.ts';
 import { DEFAULT_REGISTRY_PATH, readRegistry, ROOT } from '../lib/src/registry.ts';
-import { assertCatalog, internalCaller, userCaller } from '../lib/src/testing.ts';
+import { assertCatalog, internalCaller, postJson, userCaller } from '../lib/src/testing.ts';
 import { generateDeployFiles } from '../scripts/generate-deploy.ts';
 import { security } from './__fixtures__/subgraphs/notes/src/db/schema.ts';
 import { SEED_NOTE_ID } from './__fixtures__/subgraphs/notes/src/seed.ts';
@@ -74,12 +74,12 @@ async function freePorts(n: number): Promise<number[]> {
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: Record<string, any> | null; errors?: Array<{ message: string }> };
+  const res = await postJson<{ data?: Record<string, any> | null; errors?: Array<{ message: string }> }>(
+    url,
+    { query, variables },
+    token ? { authorization: `Bearer ${token}` } : {},
+  );
+  return res.body;
 }
 
 const ADD_NOTE = 'mutation ($b: String!) { addNote(input: { body: $b }) { note { id body author { id email } } } }';

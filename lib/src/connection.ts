@@ -161,3 +161,19 @@ export function toConnection<T, K>(
     totalCount: () => (counted ??= count()),
   };
 }
+
+/**
+ * One page of a keyset list as a Relay connection: the arguments checked and decoded, `fetch` reads
+ * `limit + 1` rows in scan order from the repository, `count` (lazy) the whole list's size.
+ */
+export async function paginate<T, K>(
+  args: ConnectionArgs,
+  codec: CursorCodec<K>,
+  keyOf: (row: T) => K,
+  fetch: (req: PageRequest<K>) => Promise<T[]>,
+  count: () => Promise<number>,
+): Promise<Connection<T>> {
+  const req = pageRequest(args, codec);
+  const page = pageFromRows(await fetch(req), req.limit, keyOf, codec);
+  return toConnection(page, req, keyOf, codec, count);
+}

@@ -128,51 +128,35 @@ const intersect = <T>(sets: readonly ReadonlySet<T>[]): Set<T> =>
   sets.length === 0 ? new Set() : new Set([...sets[0]!].filter((x) => sets.every((s) => s.has(x))));
 const union = <T>(sets: readonly ReadonlySet<T>[]): Set<T> => new Set(sets.flatMap((s) => [...s]));
 
-/** Passes when every rule passes. */
-export function and(...rules: Rule[]): Rule {
-  if (rules.length === 0) throw new Error('and() needs at least one rule');
+/** A logic rule over `rules`: what it checks is what they check, its guarantee as given. */
+function logic(kind: 'and' | 'or' | 'not', rules: Rule[], guarantee: Guarantee): Rule {
+  if (rules.length === 0) throw new Error(`${kind}() needs at least one rule`);
   return Object.freeze({
-    kind: 'and',
-    name: 'and',
+    kind,
+    name: kind,
     rules,
-    guarantee: {
-      callers: intersect(rules.map((r) => r.guarantee.callers)),
-      permissions: union(rules.map((r) => r.guarantee.permissions)),
-    },
+    guarantee,
     permissions: union(rules.map((r) => r.permissions)),
     cache: 'no_cache',
   });
 }
 
-/** Passes when any rule passes. */
-export function or(...rules: Rule[]): Rule {
-  if (rules.length === 0) throw new Error('or() needs at least one rule');
-  // A user passes through one of the rules that admit users: only what all of those guarantee holds.
-  const admitUsers = rules.filter((r) => r.guarantee.callers.has('user'));
-  return Object.freeze({
-    kind: 'or',
-    name: 'or',
-    rules,
-    guarantee: {
-      callers: union(rules.map((r) => r.guarantee.callers)),
-      permissions: intersect(admitUsers.map((r) => r.guarantee.permissions)),
-    },
-    permissions: union(rules.map((r) => r.permissions)),
-    cache: 'no_cache',
+/** Passes when every rule passes. */
+export const and = (...rules: Rule[]): Rule =>
+  logic('and', rules, {
+    callers: intersect(rules.map((r) => r.guarantee.callers)),
+    permissions: union(rules.map((r) => r.guarantee.permissions)),
   });
-}
+
+/** Passes when any rule passes. A user passes through one that admits users: only what all of those guarantee holds. */
+export const or = (...rules: Rule[]): Rule =>
+  logic('or', rules, {
+    callers: union(rules.map((r) => r.guarantee.callers)),
+    permissions: intersect(rules.filter((r) => r.guarantee.callers.has('user')).map((r) => r.guarantee.permissions)),
+  });
 
 /** Passes when the rule refuses. Guarantees nothing. */
-export function not(rule: Rule): Rule {
-  return Object.freeze({
-    kind: 'not',
-    name: 'not',
-    rules: [rule],
-    guarantee: guarantee(ALL_CALLERS),
-    permissions: rule.permissions,
-    cache: 'no_cache',
-  });
-}
+export const not = (rule: Rule): Rule => logic('not', [rule], guarantee(ALL_CALLERS));
 
 // ---------------------------------------------------------------- the platform's rules
 

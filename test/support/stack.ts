@@ -8,7 +8,7 @@ import { registeredOperations } from '../../lib/src/operations.ts';
 import { DEV_PASSWORD } from '../../lib/src/dev-seed.ts';
 import { readRegistry, subgraphVariable } from '../../lib/src/registry.ts';
 import { loadSubgraphModule } from '../../lib/src/subgraph.ts';
-import { startTestSubgraph, testClaimsKeys, type TestSubgraph } from '../../lib/src/testing.ts';
+import { postJson, startTestSubgraph, testClaimsKeys, type TestSubgraph } from '../../lib/src/testing.ts';
 import { routerEnvSchema } from '../../router/src/config.ts';
 import { createRouter, type Router } from '../../router/src/router.ts';
 import { composeSubgraphs, formatDiagnostic, registrySubgraphs } from '../../schema/compose.ts';
@@ -82,19 +82,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const listening = await router.listen(0, '127.0.0.1');
 
   const raw = async (body: string, headers: Record<string, string> = {}): Promise<GqlResult> => {
-    const res = await fetch(listening.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-    });
-    const text = await res.text();
-    let parsed: GqlResult['body'];
-    try {
-      parsed = JSON.parse(text) as GqlResult['body'];
-    } catch {
-      throw new Error(`router answered ${res.status} with non-JSON: ${text.slice(0, 300)}`);
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+    const res = await postJson<GqlResult['body']>(listening.url, body, headers);
+    return { status: res.status, headers: res.headers, body: res.body };
   };
   const gql: Stack['gql'] = (query, variables = {}, opts = {}) =>
     raw(JSON.stringify({ query, variables }), {

@@ -16,6 +16,7 @@ import {
   type SubgraphParts,
 } from '../subgraph.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { postJson } from './http.ts';
 
 let keys: Promise<ClaimsKeyConfig> | undefined;
 /** One Ed25519 pair per test process, as the launcher makes one per installation. */
@@ -130,19 +131,8 @@ async function serve<L>(def: SubgraphDefinition<L>, database: TestDatabase): Pro
   const sign = (caller: Caller, query: string, variables: Record<string, unknown> = {}, audience = def.name) =>
     signer.sign({ caller, audience, opHash: operationHash(query, variables), requestId: 'test-request' });
   const post = async (body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse> => {
-    const res = await fetch(listening.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: GraphQLResponse['body'];
-    try {
-      parsed = JSON.parse(text) as GraphQLResponse['body'];
-    } catch {
-      throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
-    }
-    return { status: res.status, body: parsed };
+    const res = await postJson<GraphQLResponse['body']>(listening.url, body, headers);
+    return { status: res.status, body: res.body };
   };
   return {
     database,

@@ -23,7 +23,7 @@ import {
   isInternal,
   isUserOrInternal,
 } from '@eventzr/lib/shield';
-import { createTestDatabase, testClaimsKeys, type TestDatabase } from '@eventzr/lib/testing';
+import { createTestDatabase, postJson, testClaimsKeys, type TestDatabase } from '@eventzr/lib/testing';
 import type { Listening } from '@eventzr/lib/http';
 import { JSONScalar } from '@eventzr/lib/scalars';
 
@@ -438,20 +438,7 @@ export interface Answer {
   text: string;
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: Answer['body'];
-  try {
-    parsed = JSON.parse(text) as Answer['body'];
-  } catch {
-    throw new Error(`non-JSON answer ${res.status}: ${text.slice(0, 300)}`);
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
-}
+export const post = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> =>
+  postJson<Answer['body']>(url, body, headers);
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

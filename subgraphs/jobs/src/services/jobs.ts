@@ -1,15 +1,7 @@
 // The job queue as a tenant's users use it: enqueue (against the daily quota), change, cancel,
 // retry, replay and purge dead letters, and the lists. Each change runs in one tenant-scoped
 // transaction; a refusal thrown inside it (quota, state conflict) rolls back everything it did.
-import {
-  pageFromRows,
-  pageRequest,
-  toConnection,
-  type Connection,
-  type ConnectionArgs,
-  type CursorCodec,
-} from '@eventzr/lib/connection';
-import { cursorCodec } from '@eventzr/lib/connection';
+import { cursorCodec, paginate, type Connection, type ConnectionArgs, type CursorCodec } from '@eventzr/lib/connection';
 import { inTenant, requireUser, type BaseContext } from '@eventzr/lib/context';
 import type { Tx } from '@eventzr/lib/db';
 import { conflict, notFound, type AppError } from '@eventzr/lib/errors';
@@ -159,11 +151,13 @@ export async function jobConnection(
   filter: JobListFilter,
 ): Promise<Connection<JobRow>> {
   const user = requireUser(ctx);
-  const codec = jobCursors(list, user.tenantId);
-  const req = pageRequest(args, codec);
-  const rows = await inTenant(ctx, (tx) => listJobs(tx, user.tenantId, filter, req));
-  const page = pageFromRows(rows, req.limit, jobKeyOf, codec);
-  return toConnection(page, req, jobKeyOf, codec, () => inTenant(ctx, (tx) => countJobs(tx, user.tenantId, filter)));
+  return paginate(
+    args,
+    jobCursors(list, user.tenantId),
+    jobKeyOf,
+    (req) => inTenant(ctx, (tx) => listJobs(tx, user.tenantId, filter, req)),
+    () => inTenant(ctx, (tx) => countJobs(tx, user.tenantId, filter)),
+  );
 }
 
 export function jobCounts(ctx: BaseContext): Promise<JobCounts> {

@@ -1,0 +1,28 @@
+// One HTTP client for tests: POST a JSON body, read the JSON answer (a non-JSON one fails the test
+// with what came back instead).
+export interface JsonAnswer<B = unknown> {
+  status: number;
+  headers: Headers;
+  body: B;
+  text: string;
+}
+
+export async function postJson<B = unknown>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer<B>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: B;
+  try {
+    parsed = JSON.parse(text) as B;
+  } catch {
+    throw new Error(`non-JSON answer ${res.status} from ${url}: ${text.slice(0, 300)}`);
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
