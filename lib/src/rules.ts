@@ -287,25 +287,66 @@ export const federationRules = {
 
 // ---------------------------------------------------------------- checking outside graphql-shield
 
-const contextual = new WeakMap<object, Map<string, Promise<Verdict>>>();
+/** A rule's settled answer: pass, or the error to refuse with; synchronous when the rule was. */
+type Settled = true | Error;
+type MaybeAsync = Settled | Promise<Settled>;
 
-async function verdictOf(rule: Rule, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo) {
-  const run = async (): Promise<Verdict> => {
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+const refused = (v: Verdict): Error => (v instanceof Error ? v : forbidden('Not allowed'));
+const settle = (v: Verdict): Settled => (v === true ? true : refused(v));
+
+/** Contextual leaves' answers per request context, by rule name (as graphql-shield caches them). */
+const contextual = new WeakMap<object, Map<string, MaybeAsync>>();
+
+function leaf(rule: Rule, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo): MaybeAsync {
+  const run = (): MaybeAsync => {
+    let out: Verdict | Promise<Verdict>;
     try {
-      return await rule.fn!(parent, args, ctx, info);
+      out = rule.fn!(parent, args, ctx, info);
     } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
+      return toError(err);
     }
+    return isThenable(out) ? Promise.resolve(out).then(settle, toError) : settle(out);
   };
   if (rule.cache !== 'contextual') return run();
   let cache = contextual.get(ctx);
   if (!cache) contextual.set(ctx, (cache = new Map()));
-  let pending = cache.get(rule.name);
-  if (!pending) cache.set(rule.name, (pending = run()));
-  return pending;
+  const known = cache.get(rule.name);
+  if (known !== undefined) return known;
+  const answer = run();
+  cache.set(rule.name, answer);
+  if (answer instanceof Promise) void answer.then((v) => cache.set(rule.name, v));
+  return answer;
 }
 
-const refused = (v: Verdict): Error => (v instanceof Error ? v : forbidden('Not allowed'));
+/** `and` stops at the first refusal, `or` at the first pass; synchronous as long as the rules are. */
+function evaluate(rule: Rule, parent: unknown, args: unknown, ctx: RuleContext, info: GraphQLResolveInfo): MaybeAsync {
+  const each = (i: number, first: Error | undefined): MaybeAsync => {
+    if (i === rule.rules.length) return rule.kind === 'and' ? true : (first ?? forbidden('Not allowed'));
+    const next = (v: Settled): MaybeAsync =>
+      rule.kind === 'and' ? (v === true ? each(i + 1, first) : v) : v === true ? true : each(i + 1, first ?? v);
+    const v = evaluate(rule.rules[i]!, parent, args, ctx, info);
+    return v instanceof Promise ? v.then(next) : next(v);
+  };
+  switch (rule.kind) {
+    case 'allow':
+      return true;
+    case 'deny':
+      return forbidden('Not allowed');
+    case 'rule':
+      return leaf(rule, parent, args, ctx, info);
+    case 'and':
+    case 'or':
+      return each(0, undefined);
+    case 'not': {
+      const inverted = (v: Settled): Settled => (v === true ? forbidden('Not allowed') : true);
+      const v = evaluate(rule.rules[0]!, parent, args, ctx, info);
+      return v instanceof Promise ? v.then(inverted) : inverted(v);
+    }
+  }
+}
 
 /**
  * Runs a rule where graphql-shield does not (an entity reference): true, or the error to refuse
@@ -319,33 +360,33 @@ export async function check(
   ctx: RuleContext,
   info: GraphQLResolveInfo,
 ): Promise<true | Error> {
-  switch (rule.kind) {
-    case 'allow':
-      return true;
-    case 'deny':
-      return forbidden('Not allowed');
-    case 'rule': {
-      const v = await verdictOf(rule, parent, args, ctx, info);
-      return v === true ? true : refused(v);
-    }
-    case 'and':
-      for (const r of rule.rules) {
-        const v = await check(r, parent, args, ctx, info);
-        if (v !== true) return v;
-      }
-      return true;
-    case 'or': {
-      let first: Error | undefined;
-      for (const r of rule.rules) {
-        const v = await check(r, parent, args, ctx, info);
-        if (v === true) return true;
-        first ??= v;
-      }
-      return first ?? forbidden('Not allowed');
-    }
-    case 'not':
-      return (await check(rule.rules[0]!, parent, args, ctx, info)) === true ? forbidden('Not allowed') : true;
-  }
+  return evaluate(rule, parent, args, ctx, info);
+}
+
+/** Whether a rule's answer depends on the caller alone (every leaf cached 'contextual'): the same all request long. */
+export const readsCallerOnly = (rule: Rule): boolean =>
+  rule.kind === 'allow' || rule.kind === 'deny'
+    ? true
+    : rule.kind === 'rule'
+      ? rule.cache === 'contextual'
+      : rule.rules.every(readsCallerOnly);
+
+const settled = new WeakMap<object, Map<Rule, MaybeAsync>>();
+
+/**
+ * A caller-only rule's answer for this request (`readsCallerOnly`): worked out once, then served
+ * synchronously from the request's context, so a rule on a field of every row of a long list
+ * costs one check, not one per row.
+ */
+export function requestVerdict(rule: Rule, ctx: RuleContext, info: GraphQLResolveInfo): MaybeAsync {
+  let byRule = settled.get(ctx);
+  if (!byRule) settled.set(ctx, (byRule = new Map()));
+  const known = byRule.get(rule);
+  if (known !== undefined) return known;
+  const answer = evaluate(rule, undefined, {}, ctx, info);
+  byRule.set(rule, answer);
+  if (answer instanceof Promise) void answer.then((v) => byRule.set(rule, v));
+  return answer;
 }
 
 // ---------------------------------------------------------------- describing rules
