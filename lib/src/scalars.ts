@@ -33,3 +33,12 @@ export const JSONScalar = new GraphQLScalarType({
   parseValue: (v) => v,
   parseLiteral: (ast, variables) => literalToJson(ast, variables),
 });
+
+/**
+ * A GraphQL enum over stored values: each value's UPPER_CASE name mapped to the stored value (the
+ * enum's internal values), e.g. `{ DEAD_LETTERED: 'dead_lettered' }`. The resolvers and codegen
+ * both take it from the one list of stored values.
+ */
+export function enumValues<const V extends string>(values: readonly V[]): { [K in V as Uppercase<K>]: K } {
+  return Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as { [K in V as Uppercase<K>]: K };
+}

@@ -2,6 +2,9 @@
 // the context type and, per GraphQL type, the TypeScript type its resolvers really receive.
 // Paths are relative to the generated file, src/generated/resolvers-types.ts.
 import type { SubgraphCodegen } from '../../codegen.ts';
+import { ROLES } from '../../lib/src/permissions.ts';
+import { enumValues } from '../../lib/src/scalars.ts';
+import { PLAN_TIERS } from './src/db/enums.ts';
 
 export default {
   contextType: '../context.ts#AuthContext',
@@ -12,13 +15,7 @@ export default {
     RefreshTokenPayload: '../services/sessions.ts#Session',
   },
   enums: {
-    Role: {
-      type: '@eventzr/lib/permissions#Role',
-      values: { VIEWER: 'viewer', USER: 'user', ORGANIZER: 'organizer', ADMIN: 'admin' },
-    },
-    PlanTier: {
-      type: '../db/schema.ts#PlanTier',
-      values: { FREE: 'free', STARTER: 'starter', PROFESSIONAL: 'professional', ENTERPRISE: 'enterprise' },
-    },
+    Role: { type: '@eventzr/lib/permissions#Role', values: enumValues(ROLES) },
+    PlanTier: { type: '../db/schema.ts#PlanTier', values: enumValues(PLAN_TIERS) },
   },
 } satisfies SubgraphCodegen;

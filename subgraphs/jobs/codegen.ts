@@ -2,6 +2,8 @@
 // the context type and, per GraphQL type, the TypeScript type its resolvers really receive.
 // Paths are relative to the generated file, src/generated/resolvers-types.ts.
 import type { SubgraphCodegen } from '../../codegen.ts';
+import { enumValues } from '../../lib/src/scalars.ts';
+import { JOB_STATUSES } from './src/db/enums.ts';
 
 const CONNECTION = '@eventzr/lib/connection';
 
@@ -18,16 +20,6 @@ export default {
     WorkerEdge: `${CONNECTION}#Edge<WorkerView>`,
   },
   enums: {
-    JobStatus: {
-      type: '../db/schema.ts#JobStatus',
-      values: {
-        QUEUED: 'queued',
-        RUNNING: 'running',
-        SUCCEEDED: 'succeeded',
-        FAILED: 'failed',
-        CANCELLED: 'cancelled',
-        DEAD_LETTERED: 'dead_lettered',
-      },
-    },
+    JobStatus: { type: '../db/schema.ts#JobStatus', values: enumValues(JOB_STATUSES) },
   },
 } satisfies SubgraphCodegen;

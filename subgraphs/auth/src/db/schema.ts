@@ -15,6 +15,7 @@
 //
 // The policies keep the names the first, hand-written migration gave them (`<table>_isolation`).
 import { sql } from 'drizzle-orm';
+import { PLAN_TIERS, type PlanTier } from './enums.ts';
 import {
   check,
   foreignKey,
@@ -37,8 +38,7 @@ import {
   tenantTable,
 } from '@eventzr/lib/rls';
 
-export const PLAN_TIERS = ['free', 'starter', 'professional', 'enterprise'] as const;
-export type PlanTier = (typeof PLAN_TIERS)[number];
+export { PLAN_TIERS, type PlanTier };
 
 /** A customer organisation: the unit every other table (here and in other subgraphs) is isolated by. */
 export const tenants = pgTable(

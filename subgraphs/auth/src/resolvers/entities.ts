@@ -1,6 +1,8 @@
 // The User and Tenant entities (other subgraphs reach them by reference), resolved through the
 // request's DataLoaders, and the enums' stored values.
-import { effectivePermissions, normalizeRoles } from '@eventzr/lib/permissions';
+import { effectivePermissions, normalizeRoles, ROLES } from '@eventzr/lib/permissions';
+import { enumValues } from '@eventzr/lib/scalars';
+import { PLAN_TIERS } from '../db/enums.ts';
 import type { PlanTierResolvers, RoleResolvers, TenantResolvers, UserResolvers } from '../generated/resolvers-types.ts';
 import { referenceId } from '../loaders.ts';
 
@@ -21,10 +23,5 @@ export const Tenant: TenantResolvers = {
 };
 
 /** GraphQL enum values (UPPER_CASE) ↔ the lowercase names stored and put in tokens. */
-export const Role: RoleResolvers = { VIEWER: 'viewer', USER: 'user', ORGANIZER: 'organizer', ADMIN: 'admin' };
-export const PlanTier: PlanTierResolvers = {
-  FREE: 'free',
-  STARTER: 'starter',
-  PROFESSIONAL: 'professional',
-  ENTERPRISE: 'enterprise',
-};
+export const Role: RoleResolvers = enumValues(ROLES);
+export const PlanTier: PlanTierResolvers = enumValues(PLAN_TIERS);

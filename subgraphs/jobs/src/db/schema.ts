@@ -9,6 +9,7 @@
 //                 record job events and maintain the worker registry. It may not create or delete
 //                 jobs, nor touch quotas.
 import { sql } from 'drizzle-orm';
+import { JOB_STATUSES, type JobStatus } from './enums.ts';
 import {
   check,
   date,
@@ -36,15 +37,8 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
-export const jobStatus = pgEnum('job_status', [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'dead_lettered',
-]);
-export type JobStatus = (typeof jobStatus.enumValues)[number];
+export const jobStatus = pgEnum('job_status', JOB_STATUSES);
+export type { JobStatus };
 
 /** The queue. Tenant data: RLS by tenant, plus a worker policy for the platform-wide worker protocol. */
 export const jobs = pgTable(

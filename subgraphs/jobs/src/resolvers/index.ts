@@ -1,7 +1,7 @@
 // The jobs subgraph's resolver map, typed by the generated resolver types (npm run codegen).
-import { DateTime, JSONScalar } from '@eventzr/lib/scalars';
+import { DateTime, enumValues, JSONScalar } from '@eventzr/lib/scalars';
+import { JOB_STATUSES } from '../db/enums.ts';
 import type { Resolvers } from '../generated/resolvers-types.ts';
-import { JOB_STATUS } from '../services/jobs.ts';
 import { Job, Tenant, Worker } from './entities.ts';
 import { Mutation } from './mutations.ts';
 import { Query } from './queries.ts';
@@ -10,7 +10,7 @@ import { WorkerMutation } from './worker-protocol.ts';
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
-  JobStatus: JOB_STATUS,
+  JobStatus: enumValues(JOB_STATUSES),
   Query,
   Mutation: { ...Mutation, ...WorkerMutation },
   Job,

@@ -29,16 +29,6 @@ import { chargeEnqueue } from './quotas.ts';
 /** Jobs deleted per purge-by-time call; a client repeats while purgedCount equals it. */
 export const PURGE_BATCH = 1000;
 
-/** GraphQL JobStatus name → stored value (also the enum's internal values). */
-export const JOB_STATUS = {
-  QUEUED: 'queued',
-  RUNNING: 'running',
-  SUCCEEDED: 'succeeded',
-  FAILED: 'failed',
-  CANCELLED: 'cancelled',
-  DEAD_LETTERED: 'dead_lettered',
-} as const satisfies Record<string, JobStatus>;
-
 export const statusName = (s: JobStatus): string => s.toUpperCase();
 
 // A hand-made cursor may name any timestamp: one Postgres cannot cast must fail here, not in SQL.
