@@ -71,8 +71,6 @@ export interface StartTestSubgraphOptions {
   env?: Record<string, string | undefined>;
   /** Run the module's development seed first. */
   seed?: boolean;
-  /** Database name prefix (default: the subgraph's name). */
-  databaseName?: string;
 }
 
 /** Starts a subgraph module on a fresh database, as lib's bootstrap would, on a free port. */
@@ -87,7 +85,7 @@ export async function startTestSubgraph<Own extends z.ZodRawShape, L, P extends 
     ROUTER_CLAIMS_PUBLIC_KEY: claims.ROUTER_CLAIMS_PUBLIC_KEY,
     ...opts.env,
   });
-  const database = await createTestDatabase(opts.databaseName ?? module.name, module.migrationsFolder);
+  const database = await createTestDatabase(module.name, module.migrationsFolder);
   try {
     const deps: SubgraphDeps<Own> = { env, database, log: createLogger(module.name, 'silent') };
     if (opts.seed && module.seed) await module.seed(deps);
