@@ -101,6 +101,12 @@ export interface Listening {
 export function listen(app: Express, port: number, host: string, path = ''): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    // Idle keep-alive connections outlive the client's: a client (the router's fetch, a load
+    // balancer, a test) then never sends a request on a socket the server is closing at that very
+    // moment, which fails it with "other side closed". Node's default of 5 s races undici's own
+    // 4 s under load; clients read the `Keep-Alive: timeout=65` this sends and close first.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
     server.once('listening', () => {
       const addr = server.address() as AddressInfo;
