@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { inheritedEnv, readConfig } from '../lib/src/config.ts';
 import { DEV_PASSWORD, DEV_USERS } from '../lib/src/dev-seed.ts';
+import { registeredOperation } from '../lib/src/operations.ts';
 import { readRegistry, ROOT, subgraphVariable } from '../lib/src/registry.ts';
 import { launcherEnvSchema } from './launcher-config.ts';
 
@@ -135,14 +136,14 @@ async function main() {
   const url = `http://localhost:${env.PORT}/graphql`;
   await waitReady('router', `http://127.0.0.1:${env.PORT}/readyz`, router);
 
-  // Log in through the router exactly as a web app would, so the printed token is known to work.
+  // Log in through the router exactly as the web app does (its registered Login), so the printed
+  // token is known to work.
   const user = DEV_USERS[1];
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
     body: JSON.stringify({
-      query:
-        'mutation Login($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken expiresIn } }',
+      query: registeredOperation('Login', 'eventzr-web'),
       variables: { email: user.email, password: DEV_PASSWORD },
     }),
   });
