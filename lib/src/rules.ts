@@ -167,15 +167,27 @@ const userOf = (ctx: RuleContext): UserCaller | Error =>
       ? forbidden('A user token is required')
       : unauthenticated();
 
+/**
+ * A rule only a verified user can pass: anonymous callers are UNAUTHENTICATED, internal ones
+ * FORBIDDEN, and `check` decides for the user.
+ */
+function userPolicy<Ctx extends RuleContext = RuleContext, Parent = unknown, Args = Record<string, unknown>>(
+  name: string,
+  check: (user: UserCaller, parent: Parent, args: Args, ctx: Ctx) => Verdict | Promise<Verdict>,
+  opts: Omit<PolicyOptions, 'callers'>,
+): Rule {
+  return policy<Ctx, Parent, Args>(
+    name,
+    (parent, args, ctx) => {
+      const user = userOf(ctx);
+      return user instanceof Error ? user : check(user, parent, args, ctx);
+    },
+    { ...opts, callers: ['user'] },
+  );
+}
+
 /** Refuses anonymous and internal callers: a verified user token is required. */
-export const isAuthenticated = policy(
-  'isAuthenticated',
-  (_p, _a, ctx) => {
-    const user = userOf(ctx);
-    return user instanceof Error ? user : true;
-  },
-  { cache: 'contextual', callers: ['user'] },
-);
+export const isAuthenticated = userPolicy('isAuthenticated', () => true, { cache: 'contextual' });
 
 /** The platform's own workers and schedulers (internal API key); any user token is refused. */
 export const isInternal = policy(
@@ -206,15 +218,10 @@ export function hasPermission(...permissions: string[]): Rule {
   if (permissions.length === 0) throw new Error('hasPermission() needs a permission');
   const name = `hasPermission(${permissions.join(',')})`;
   return builtin(name, () =>
-    policy(
-      name,
-      (_p, _a, ctx) => {
-        const user = userOf(ctx);
-        if (user instanceof Error) return user;
-        return missingPermissions(user, permissions) ?? true;
-      },
-      { cache: 'contextual', callers: ['user'], guarantees: permissions },
-    ),
+    userPolicy(name, (user) => missingPermissions(user, permissions) ?? true, {
+      cache: 'contextual',
+      guarantees: permissions,
+    }),
   );
 }
 
@@ -223,15 +230,10 @@ export function hasRole(role: Role): Rule {
   if (!ROLES.includes(role)) throw new Error(`hasRole(${String(role)}): not a role`);
   const name = `hasRole(${role})`;
   return builtin(name, () =>
-    policy(
-      name,
-      (_p, _a, ctx) => {
-        const user = userOf(ctx);
-        if (user instanceof Error) return user;
-        return hasRoleAtLeast(user.roles, role) ? true : forbidden(`Requires the ${role} role`);
-      },
-      { cache: 'contextual', callers: ['user'], guarantees: [...ROLE_PERMISSIONS[role]] },
-    ),
+    userPolicy(name, (user) => (hasRoleAtLeast(user.roles, role) ? true : forbidden(`Requires the ${role} role`)), {
+      cache: 'contextual',
+      guarantees: [...ROLE_PERMISSIONS[role]],
+    }),
   );
 }
 
@@ -245,18 +247,16 @@ export function ownerOrAdmin<Ctx extends RuleContext, Args>(
   ownerOf: (args: Args, ctx: Ctx) => Promise<string | null | undefined>,
   adminPermission: string,
 ): Rule {
-  return policy<Ctx, unknown, Args>(
+  return userPolicy<Ctx, unknown, Args>(
     `ownerOrAdmin(${name})`,
-    async (_p, args, ctx) => {
-      const user = userOf(ctx);
-      if (user instanceof Error) return user;
+    async (user, _p, args, ctx) => {
       if (user.permissions.includes(adminPermission)) return true;
       const owner = await ownerOf(args, ctx);
       return owner == null || owner === user.userId
         ? true
         : forbidden('Only its owner or an administrator may do this', [adminPermission]);
     },
-    { cache: 'strict', callers: ['user'], permissions: [adminPermission] },
+    { cache: 'strict', permissions: [adminPermission] },
   );
 }
 
@@ -265,15 +265,13 @@ export function ownerOrAdmin<Ctx extends RuleContext, Args>(
  * `adminPermission` (e.g. who may read another user's roles).
  */
 export function selfOrAdmin(name: string, adminPermission: string): Rule {
-  return policy<RuleContext, { id?: unknown }>(
+  return userPolicy<RuleContext, { id?: unknown }>(
     `selfOrAdmin(${name})`,
-    (parent, _a, ctx) => {
-      const user = userOf(ctx);
-      if (user instanceof Error) return user;
-      if (user.permissions.includes(adminPermission) || parent?.id === user.userId) return true;
-      return forbidden('Only the user themselves or an administrator may read this', [adminPermission]);
-    },
-    { cache: 'strict', callers: ['user'], permissions: [adminPermission] },
+    (user, parent) =>
+      user.permissions.includes(adminPermission) || parent?.id === user.userId
+        ? true
+        : forbidden('Only the user themselves or an administrator may read this', [adminPermission]),
+    { cache: 'strict', permissions: [adminPermission] },
   );
 }
 
