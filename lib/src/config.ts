@@ -190,6 +190,9 @@ export const testEnvSchema = z.object({
   TEST_POSTGRES_APP_URL: optionalString.describe(
     "tests only: the application role's login (owns nothing); its database part is replaced per test",
   ),
+  TEST_REDIS_URL: optionalString.describe(
+    'tests only: a Redis server the Redis suites may write to (scripts/with-redis.sh sets it); unset: they are skipped',
+  ),
   TEST_POSTGRES_ADMIN_URL: optionalString.describe(
     "tests only: a superuser login on the same server, for tests that create throwaway roles (e.g. the start-up refusal of an application role that is a member of a table owner's role)",
   ),
