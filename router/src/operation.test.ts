@@ -5,14 +5,7 @@
 // over HTTP with real subgraphs; test/security.test.ts through the whole stack.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  buildSchema,
-  isInterfaceType,
-  isObjectType,
-  parse,
-  validate,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { buildSchema, isInterfaceType, isObjectType, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '@eventzr/lib/claims';
 import { ROOT } from '@eventzr/lib/registry';

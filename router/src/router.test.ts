@@ -361,7 +361,12 @@ describe('one operation, resolved once, checked, then executed (operationName va
     }
     const both = `query Jobs { jobs { id } } mutation Login { ${LOGIN()} }`;
     expect((await get({ query: both, operationName: 'Login' }, token)).status).toBe(405);
-    for (const params of [{ query: both }, { query: both, operationName: '' }, { query: both, operationName: 'X' }]) {
+    const variants: Record<string, string>[] = [
+      { query: both },
+      { query: both, operationName: '' },
+      { query: both, operationName: 'X' },
+    ];
+    for (const params of variants) {
       const a = await get(params, token);
       expect(a.status).toBe(400);
       expect(((await a.json()) as Answer['body']).errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
