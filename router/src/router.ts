@@ -2,8 +2,9 @@
 // it from the environment; tests start the same factory on port 0.
 //
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
-// authentication (bearer token / internal key / anonymous) and x-tenant-id → Apollo Server:
-// parse, validate, layer-1 authorization (plugin) → gateway plans and calls subgraphs with
+// authentication (bearer token / internal key / anonymous) and x-tenant-id → the one operation
+// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → Apollo
+// Server: parse, validate → gateway plans and calls subgraphs with
 // router-signed claims tokens → errors normalised and masked → meta added.
 import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
@@ -32,7 +33,8 @@ import {
   routerErrorSender,
   sendRouterError,
 } from './http.ts';
-import { formatRouterError, layerOneAuthorization, responseFinishing } from './plugins.ts';
+import { createOperationGate } from './operation.ts';
+import { formatRouterError, responseFinishing } from './plugins.ts';
 import { readinessCheck, type Readiness } from './readiness.ts';
 import { sandboxOptions } from './sandbox.ts';
 import { SubgraphDataSource } from './subgraph-source.ts';
@@ -95,6 +97,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     developmentAuth: config.DEVELOPMENT_AUTH_ENABLED,
   });
 
+  // Resolves each request's one operation and runs every router-level check on it (operation.ts).
+  const gate = createOperationGate({ security: supergraph.security, production });
+
   applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.gatewaySdl,
@@ -121,7 +126,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
             sandboxOptions(production ? undefined : { email: DEV_AUTH_USER.email, password: DEV_PASSWORD }),
           )
         : ApolloServerPluginLandingPageDisabled(),
-      layerOneAuthorization(supergraph.security),
+      gate.plugin,
       responseFinishing(log),
     ],
     formatError: formatRouterError(production),
@@ -179,6 +184,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     ...jsonBody(config.BODY_LIMIT, routerErrorSender),
     checkGraphQLBody,
     authenticate,
+    gate.middleware,
     graphql,
   );
   app.get(
@@ -191,6 +197,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       (req as { body?: unknown }).body ??= undefined;
       next();
     },
+    gate.middleware,
     graphql,
   );
   app.all('/graphql', (_req, res) => {
