@@ -285,3 +285,36 @@ describe('anonymous validation sees the public schema only', () => {
     ]);
   });
 });
+
+describe('the Apollo plugin hands Apollo the checked operation and nothing else', () => {
+  type Hooks = { didResolveOperation(rc: unknown): Promise<void> };
+  async function start(context: Record<string, unknown>, operationName: string | undefined) {
+    const g = gate();
+    const request: { query: string; operationName?: string } = { query: '{ __typename }', operationName };
+    const hooks = (await g.plugin.requestDidStart!({ request, contextValue: context } as never)) as unknown as Hooks;
+    return { request, hooks };
+  }
+  const op = (query: string, name?: string) =>
+    parse(query).definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && d.name?.value === name,
+    );
+
+  it('sets operationName to the checked one ("" becomes none) and lets exactly that operation through', async () => {
+    const source = 'mutation { a }';
+    const checked = { name: undefined, type: 'mutation', source };
+    const { request, hooks } = await start({ operation: checked }, '');
+    expect(request.operationName).toBeUndefined();
+    await expect(hooks.didResolveOperation({ operation: op(source), source })).resolves.toBeUndefined();
+  });
+
+  it('refuses to execute an unchecked request or any other operation', async () => {
+    const source = 'query A { a } query B { b }';
+    const checked = { name: 'A', type: 'query', source };
+    const { hooks } = await start({ operation: checked }, 'A');
+    await expect(hooks.didResolveOperation({ operation: op(source, 'B'), source })).rejects.toThrow(/not the one/);
+    await expect(hooks.didResolveOperation({ operation: undefined, source })).rejects.toThrow(/not the one/);
+    await expect(hooks.didResolveOperation({ operation: op(source, 'A'), source: `${source} ` })).rejects.toThrow();
+    const unchecked = await start({}, 'A');
+    await expect(unchecked.hooks.didResolveOperation({ operation: op(source, 'A'), source })).rejects.toThrow();
+  });
+});
