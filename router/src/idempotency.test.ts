@@ -229,6 +229,22 @@ for (const [kind, makeStore] of stores) {
 
     const token = (over: Parameters<typeof userClaims>[0] = {}) => mint(userClaims(over), { key });
     const enqueues = () => fx.calls().filter((c) => c.field === 'enqueueJob').length;
+    /** Where the router keeps the default token's key k (the auth subgraph's tokens: issuer label "auth"). */
+    const storeKeyOf = (k: string) => {
+      const claims = userClaims();
+      const scope = callerScope({
+        kind: 'user',
+        issuer: 'auth',
+        tenantId: claims.tenantId!,
+        userId: claims.sub!,
+        email: '',
+        name: '',
+        roles: [],
+        permissions: [],
+        planTier: '',
+      })!;
+      return idempotencyStoreKey(scope, k);
+    };
     const send = async (
       idemKey: string | undefined,
       variables: Record<string, unknown> = { type: 'email' },
@@ -378,26 +394,33 @@ for (const [kind, makeStore] of stores) {
       opened.push({ store: shared });
       const r = await startRouter({ SUBGRAPH_TIMEOUT_MS: '100', IDEMPOTENCY_LEASE_MS: '300' }, shared);
       const k = randomUUID();
-      const claims = userClaims();
-      const scope = callerScope({
-        kind: 'user',
-        issuer: 'auth', // the auth subgraph's tokens (router/src/auth/tokens.ts)
-        tenantId: claims.tenantId!,
-        userId: claims.sub!,
-        email: '',
-        name: '',
-        roles: [],
-        permissions: [],
-        planTier: '',
-      })!;
       // What a router that died while running this request left behind.
-      const storeKey = idempotencyStoreKey(scope, k);
+      const storeKey = storeKeyOf(k);
       const fingerprint = requestFingerprint(ENQUEUE, 'Enqueue', { type: 'email' });
       await shared.set(storeKey, JSON.stringify({ s: 'running', f: fingerprint, t: 'dead' }), 300);
       expectConflict(await send(k, undefined, { to: r.url }), 409);
       expect(enqueues()).toBe(0);
       await sleep(400);
       expect((await send(k, undefined, { to: r.url })).status).toBe(200);
+      expect(enqueues()).toBe(1);
+    });
+
+    it('lets a request that outlived its lease overwrite nothing: the key stays with the one holding it', async () => {
+      const k = randomUUID();
+      gate.hold();
+      const late = send(k);
+      await until('the first request held', () => gate.held === 1);
+      // Its lease ran out and another request took the key (as another replica would).
+      const other = JSON.stringify({
+        s: 'running',
+        f: requestFingerprint(ENQUEUE, 'Enqueue', { type: 'email' }),
+        t: 'other',
+      });
+      await store.set(storeKeyOf(k), other, 60_000);
+      gate.release();
+      expect((await late).status).toBe(200);
+      expect(await store.get(storeKeyOf(k))).toBe(other);
+      expectConflict(await send(k), 409);
       expect(enqueues()).toBe(1);
     });
 
