@@ -2,7 +2,7 @@
 // rotation, step by step or all at once (services/signing-keys.ts says what each step does).
 // Connects as the signer role (DATABASE_SIGNER_URL) on Postgres; on the embedded PGlite it opens
 // DATA_DIR/auth, which only one process may hold: run it while the auth subgraph is stopped.
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readConfig } from '@eventzr/lib/config';
 import { openDatabase, openRoleDatabase, type Database, type RoleDatabase } from '@eventzr/lib/db';
 import { keyConfigFromEnv, keysCommandEnv } from '../config.ts';
@@ -17,7 +17,6 @@ import {
   type KeySettings,
   type RotationStatus,
 } from '../services/signing-keys.ts';
-import { subgraph } from '../subgraph.ts';
 
 const USAGE = 'usage: npm run auth:keys -- <status|publish|activate|prune|rotate> [--json]';
 export const KEY_COMMANDS = ['status', 'publish', 'activate', 'prune', 'rotate'] as const;
@@ -90,8 +89,8 @@ async function main(): Promise<void> {
   let database: Database | undefined;
   if (!env.DATABASE_URL)
     database = await openDatabase({
-      name: subgraph.name,
-      migrationsFolder: subgraph.migrationsFolder,
+      name: 'auth',
+      migrationsFolder: fileURLToPath(new URL('../../drizzle', import.meta.url)),
       dataDir: env.DATA_DIR,
     });
   try {
