@@ -5,15 +5,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { inheritedEnv } from '@eventzr/lib/config';
 import { ROOT } from '@eventzr/lib/registry';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'eventzr-keys-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function keys(...args: string[]) {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
+  const env = {
+    ...inheritedEnv(),
     NODE_ENV: 'test',
+    // The embedded database, whatever the suite runs on.
+    DATABASE_URL: '',
+    DATABASE_SIGNER_URL: '',
     DATA_DIR: dataDir,
     SIGNING_KEYS_CACHE_SECONDS: '1',
     SIGNING_KEY_PUBLISH_WAIT_SECONDS: '1',

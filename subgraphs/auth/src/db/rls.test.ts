@@ -11,7 +11,7 @@ import { tenantsByIds } from '../repositories/tenants.ts';
 import { accountsByEmail, insertUser, usersByIds } from '../repositories/users.ts';
 import { seedDevData } from '../seed.ts';
 import { subgraph } from '../subgraph.ts';
-import { TENANT_A, TENANT_B, TEST_CONFIG } from '../test-support.ts';
+import { TENANT_A, TENANT_B } from '../test-support.ts';
 import { openRoleDatabase } from '@eventzr/lib/db';
 import { readSigningKeys } from '../services/signing-keys.ts';
 import { newOpaqueToken } from '../services/tokens.ts';
