@@ -266,6 +266,10 @@ export async function openRoleDatabase(
     const reports = await run(async (tx) => {
       const [login] = await rowsOf<{ name: string }>(tx, sql`select session_user as name`);
       return [await readRoleReport(tx), await readRoleReport(tx, login!.name)];
+    }).catch((err: unknown) => {
+      // drizzle wraps the driver's error: its cause says why (e.g. not a member of the role).
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new Error(`Refusing to start: this connection cannot act as the role "${role}": ${cause}`);
     });
     for (const report of reports) {
       const problems = confinementProblems(report);

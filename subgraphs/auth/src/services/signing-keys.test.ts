@@ -149,7 +149,9 @@ describe('rotation steps', () => {
       const env = readConfig(testEnvSchema);
       const appUrl = new URL(env.TEST_POSTGRES_APP_URL!);
       appUrl.pathname = new URL(database.signerUrl!).pathname;
-      await expect(openRoleDatabase(SIGNER_ROLE, appUrl.toString())).rejects.toThrow(/permission denied to set role/);
+      await expect(openRoleDatabase(SIGNER_ROLE, appUrl.toString())).rejects.toThrow(
+        /cannot act as the role "eventzr_signer": permission denied to set role/,
+      );
     });
   });
 });
