@@ -58,6 +58,9 @@ const routerShape = {
     "JWKS of the token-issuing subgraph; default: its routing URL's origin + /.well-known/jwks.json",
   ),
   JWKS_COOLDOWN_SECONDS: positiveInt(30).describe('least time between two JWKS refetches for an unknown `kid`'),
+  JWKS_CACHE_MAX_AGE_SECONDS: positiveInt(600).describe(
+    'longest time a fetched JWKS is used before it is fetched again: a key the issuer retired is dropped within it',
+  ),
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce
     .number()
     .int()
