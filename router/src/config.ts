@@ -7,6 +7,7 @@ import {
   byteSize,
   claimsSigningEnv,
   commonEnv,
+  HS256_CLAIMS_IN_PRODUCTION,
   httpUrl,
   optionalString,
   optionalUrl,
@@ -145,6 +146,8 @@ export const routerEnvSchema = z
         path: ['ROUTER_CLAIMS_PRIVATE_KEY'],
         message: 'set ROUTER_CLAIMS_PRIVATE_KEY (Ed25519 PKCS#8 PEM) or ROUTER_CLAIMS_SECRET',
       });
+    if (prod && env.ROUTER_CLAIMS_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['ROUTER_CLAIMS_SECRET'], message: HS256_CLAIMS_IN_PRODUCTION });
     const auth0 = [env.AUTH0_DOMAIN, env.AUTH0_AUDIENCE, env.AUTH0_ISSUER];
     if (auth0.some(Boolean) && !auth0.every(Boolean))
       ctx.addIssue({
