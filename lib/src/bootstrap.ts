@@ -1,7 +1,7 @@
 // Starts one subgraph process: its configuration (lib's base variables plus its own), the
 // database, migrations, the development seed, the shared store (claims replay memory), the HTTP
-// server, its background tasks, and a clean
-// shutdown on SIGINT/SIGTERM. The same for every subgraph: `npm run subgraph -- <name>` (bin/subgraph.ts).
+// server, its background tasks, and a clean shutdown on SIGINT/SIGTERM. The same for every
+// subgraph: `npm run subgraph -- <name>` (bin/subgraph.ts).
 import type { z } from 'zod';
 import { parseConfig, readConfig, subgraphEnvSchema } from './config.ts';
 import { openDatabase } from './db.ts';
