@@ -48,7 +48,6 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
   });
   // The claims replay memory (and later records replicas share): Redis when REDIS_URL is set.
   const store = openSharedStore(env, (err) => log.warn({ err: err.message }, 'shared store connection error'));
-  log.info({ store: store.kind }, 'claims replay memory');
   const deps: SubgraphDeps = { env, database, log };
   if (module.seed && !production && env.SEED_DEV_DATA) await module.seed(deps);
   const parts = await module.build(deps);
@@ -61,7 +60,7 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
     replayStore: store,
   });
   const listening = await server.listen(env.PORT || entry.port, env.HOST);
-  log.info({ url: listening.url, database: database.kind }, `${name} subgraph listening`);
+  log.info({ url: listening.url, database: database.kind, store: store.kind }, `${name} subgraph listening`);
   const stops = env.BACKGROUND_TASKS
     ? module.background.map((task) => {
         const stop = task.start(deps);
