@@ -13,6 +13,8 @@ export const ErrorCode = {
   INSUFFICIENT_CREDITS: 'INSUFFICIENT_CREDITS',
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A dependency (database, shared store) cannot answer right now: retry later (HTTP 503). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -21,6 +23,7 @@ export const httpStatusOf: Partial<Record<string, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 /** Codes a client may see verbatim; anything else is masked in production. */
