@@ -7,6 +7,7 @@ import { createLoaders } from './loaders.ts';
 import { permissions } from './permissions.ts';
 import { createResolvers } from './resolvers/index.ts';
 import { seedDevData } from './seed.ts';
+import { resetSender } from './services/resets.ts';
 import { createTokenIssuer, loadSigningKeys, type TokenIssuer } from './services/tokens.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -39,4 +40,6 @@ export const subgraph = defineSubgraph({
     return { resolvers: createResolvers({ database, issuer, config }), routes: jwksRoute(issuer), issuer };
   },
   seed: ({ database }) => seedDevData(database),
+  // requestPasswordReset only queues: this issues and delivers the tokens, off the request path.
+  background: [resetSender],
 });
