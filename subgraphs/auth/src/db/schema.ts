@@ -151,14 +151,13 @@ export const users = pgTable(
     // One membership per identity and tenant.
     uniqueIndex('users_tenant_identity_key').on(t.tenantId, t.identityId),
     index('users_identity_idx').on(t.identityId),
-    // An email is unique within a tenant only: the same person may belong to several tenants.
-    uniqueIndex('users_tenant_email_key').on(t.tenantId, sql`lower(${t.email})`),
     // Target of the composite foreign keys below, which pin a token to its user's own tenant.
     unique('users_tenant_id_id_key').on(t.tenantId, t.id),
     // Login and password reset look an email up before the tenant is known.
     index('users_email_lower_idx').on(sql`lower(${t.email})`),
     check('users_roles_check', sql`${t.roles} <@ array['viewer', 'user', 'organizer', 'admin']::text[]`),
-    check('users_email_check', sql`char_length(${t.email}) between 3 and 255`),
+    // An external issuer's user may come without an email (their token's claim, possibly empty).
+    check('users_email_check', sql`char_length(${t.email}) <= 320`),
     check('users_name_check', sql`char_length(${t.name}) between 1 and 200`),
     tenantIsolation(t.tenantId, 'users_isolation'),
     lookupPolicy('users_login_lookup', 'app.login_email', sql`lower(${t.email})`),
