@@ -409,7 +409,7 @@ describe('requests that are served', () => {
     );
     // An Auth0 subject is no user id here: the router asked auth (as itself) for the user's id.
     expect(viaAuth0.body.data).toEqual({
-      me: { id: externalUserId(AUTH0_ISSUER, userClaims().sub, userClaims().tenantId) },
+      me: { id: externalUserId(AUTH0_ISSUER, userClaims().sub!, userClaims().tenantId!) },
     });
     const viaDev = await post(
       url,

@@ -48,8 +48,7 @@ const ROOT_OPERATIONS: Record<string, { query: string; variables?: Record<string
     variables: { i: { refreshToken: 'x'.repeat(43) } },
   },
   'Mutation.provisionExternalIdentity': {
-    query:
-      'mutation ($i: ProvisionExternalIdentityInput!) { provisionExternalIdentity(input: $i) { userId } }',
+    query: 'mutation ($i: ProvisionExternalIdentityInput!) { provisionExternalIdentity(input: $i) { userId } }',
     variables: {
       i: {
         issuer: 'https://idp.permissions.test/',
@@ -138,9 +137,9 @@ describe('rules', () => {
   it('isRouter (provisionExternalIdentity): the router passes; anonymous UNAUTHENTICATED, users and other internal callers FORBIDDEN', async () => {
     const ok = await run(ROUTER, 'Mutation.provisionExternalIdentity');
     expect(ok.body.errors).toBeUndefined();
-    expect((ok.body.data as { provisionExternalIdentity: { userId: string } }).provisionExternalIdentity.userId).toMatch(
-      /^[0-9a-f-]{36}$/,
-    );
+    expect(
+      (ok.body.data as { provisionExternalIdentity: { userId: string } }).provisionExternalIdentity.userId,
+    ).toMatch(/^[0-9a-f-]{36}$/);
     const field = 'Mutation.provisionExternalIdentity';
     expect(firstError(await run(ANONYMOUS, field))?.code).toBe('UNAUTHENTICATED');
     expect(firstError(await run(INTERNAL, field))?.code).toBe('FORBIDDEN');

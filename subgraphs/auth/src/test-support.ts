@@ -71,7 +71,9 @@ export const CONTRACT = Object.fromEntries(
  */
 export async function addMembership(database: Database, email: string, tenantId: string, roles: Role[]) {
   const lower = email.toLowerCase();
-  const { identity } = await database.run({ settings: { 'app.login_email': lower } }, (tx) => loginCandidate(tx, lower));
+  const { identity } = await database.run({ settings: { 'app.login_email': lower } }, (tx) =>
+    loginCandidate(tx, lower),
+  );
   if (!identity) throw new Error(`no identity holds ${email}`);
   const id = crypto.randomUUID();
   await database.run({ tenantId }, (tx) =>

@@ -65,12 +65,20 @@ describe('users → identities + memberships', () => {
 
   it('keeps memberships, roles, names and refresh tokens as they were', async () => {
     for (const [tenant, expected] of [
-      [T1, [[ALICE_1, ALICE_1, ['admin'], 'Alice'], [BOB, BOB, ['viewer'], 'Bob']]],
+      [
+        T1,
+        [
+          [ALICE_1, ALICE_1, ['admin'], 'Alice'],
+          [BOB, BOB, ['viewer'], 'Bob'],
+        ],
+      ],
       [T2, [[ALICE_2, ALICE_1, ['admin'], 'Alice Two']]],
     ] as const) {
       const rows = await database.run({ tenantId: tenant }, (tx) => tx.select().from(users).orderBy(users.name));
       expect(rows.map((u) => [u.id, u.identityId, u.roles, u.name])).toEqual(expected);
-      const tokens = await database.run({ tenantId: tenant }, (tx) => tx.execute(sql`select user_id from refresh_tokens`));
+      const tokens = await database.run({ tenantId: tenant }, (tx) =>
+        tx.execute(sql`select user_id from refresh_tokens`),
+      );
       expect((tokens as unknown as { rows: unknown[] }).rows.length).toBe(tenant === T2 ? 1 : 0);
     }
   });

@@ -140,7 +140,9 @@ describe('pre-tenant lookup policies', () => {
     // Identities are made only inside a tenant scope (registration, an external user's first use).
     await expectRlsRefusal(
       database.run({ settings: { 'app.login_email': 'new@acme.example' } }, (tx) =>
-        tx.insert(identities).values({ id: crypto.randomUUID(), email: 'new@acme.example', name: 'N', passwordHash: 'x' }),
+        tx
+          .insert(identities)
+          .values({ id: crypto.randomUUID(), email: 'new@acme.example', name: 'N', passwordHash: 'x' }),
       ),
     );
   });

@@ -39,11 +39,7 @@ export async function insertPasswordIdentity(
   tx: Tx,
   row: { id: string; email: string; name: string; passwordHash: string; createdAt: Date },
 ): Promise<boolean> {
-  const made = await tx
-    .insert(identities)
-    .values(row)
-    .onConflictDoNothing()
-    .returning({ id: identities.id });
+  const made = await tx.insert(identities).values(row).onConflictDoNothing().returning({ id: identities.id });
   return made.length === 1;
 }
 

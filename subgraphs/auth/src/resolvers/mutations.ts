@@ -27,7 +27,7 @@ export function authMutations(deps: sessions.AuthDeps): MutationResolvers {
       return { user: { ...account.user, tenant: account.tenant } };
     },
 
-    requestPasswordReset: async (_, { input }, ctx) => {
+    requestPasswordReset: async (_, { input }) => {
       await sessions.requestPasswordReset(deps, parseInput(requestPasswordResetInput, input));
       return { accepted: true };
     },

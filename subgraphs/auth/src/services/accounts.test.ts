@@ -60,22 +60,35 @@ describe('registration under a taken email', () => {
     const taken = await work(() => register('Admin@EventZR.com'));
     expect(taken.result.status).toBe(fresh.result.status);
     expect(taken.result.body.errors).toBeUndefined();
-    const shape = (u: Record<string, unknown>) => JSON.stringify(u, (_k, v: unknown) => (typeof v === 'object' ? v : typeof v));
+    const shape = (u: Record<string, unknown>) =>
+      JSON.stringify(u, (_k, v: unknown) => (typeof v === 'object' ? v : typeof v));
     expect(shape(taken.result.body.data!.register.user)).toBe(shape(fresh.result.body.data!.register.user));
-    expect(taken.result.body.data!.register.user).toMatchObject({ email: 'Admin@EventZR.com', tenant: { planTier: 'FREE' } });
+    expect(taken.result.body.data!.register.user).toMatchObject({
+      email: 'Admin@EventZR.com',
+      tenant: { planTier: 'FREE' },
+    });
     // The same argon2 hash and the same statements (the membership insert runs and inserts nothing).
-    expect([taken.hashes, taken.verifications, taken.statements]).toEqual([fresh.hashes, fresh.verifications, fresh.statements]);
+    expect([taken.hashes, taken.verifications, taken.statements]).toEqual([
+      fresh.hashes,
+      fresh.verifications,
+      fresh.statements,
+    ]);
 
     // The owner's identity, password hash and memberships are untouched; no membership added.
     expect(await holdings(OWNER)).toEqual(before);
     // The answered tenant and user were never stored.
     const ghostTenant = taken.result.body.data!.register.user.tenant.id as string;
     const stored = await auth.sg.database.run({ tenantId: ghostTenant }, (tx) =>
-      tx.execute(sql`select (select count(*) from tenants)::int as tenants, (select count(*) from users)::int as users`),
+      tx.execute(
+        sql`select (select count(*) from tenants)::int as tenants, (select count(*) from users)::int as users`,
+      ),
     );
     expect((stored as unknown as { rows: unknown[] }).rows).toEqual([{ tenants: 0, users: 0 }]);
     // The intruder's password opens nothing; the owner's still opens their tenant.
-    expect(firstError(await login(OWNER, 'Intrud3rPass'))).toMatchObject({ code: 'UNAUTHENTICATED', message: INVALID_CREDENTIALS });
+    expect(firstError(await login(OWNER, 'Intrud3rPass'))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: INVALID_CREDENTIALS,
+    });
     const own = await login(OWNER, DEV_PASSWORD);
     const { payload } = await jwtVerify(own.body.data!.login.accessToken, jwks, {
       issuer: TEST_CONFIG.issuer,

@@ -15,8 +15,7 @@ afterAll(() => auth?.sg.close());
 
 const ROUTER: Caller = { kind: 'internal', service: 'router' };
 const ISSUER = 'https://tenant.idp.test/';
-const PROVISION =
-  'mutation ($i: ProvisionExternalIdentityInput!) { provisionExternalIdentity(input: $i) { userId } }';
+const PROVISION = 'mutation ($i: ProvisionExternalIdentityInput!) { provisionExternalIdentity(input: $i) { userId } }';
 
 const provision = (input: Partial<Record<string, unknown>> = {}) =>
   auth.sg.exec<{ provisionExternalIdentity: { userId: string } }>(ROUTER, PROVISION, {
@@ -34,7 +33,7 @@ const userIdOf = (res: Awaited<ReturnType<typeof provision>>) => {
   expect(res.body.errors, JSON.stringify(res.body.errors)).toBeUndefined();
   return res.body.data!.provisionExternalIdentity.userId;
 };
-const me = (userId: string, tenantId = TENANT_A.id) =>
+const me = (userId: string, tenantId: string = TENANT_A.id) =>
   auth.sg.exec<{ me: { id: string; email: string; name: string; roles: string[]; tenant: { id: string } } }>(
     userCaller({ userId, tenantId, roles: ['viewer'] }),
     '{ me { id email name roles tenant { id } } }',

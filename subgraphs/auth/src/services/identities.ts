@@ -74,7 +74,12 @@ export async function provisionExternalIdentity(
       member = await membershipOf(tx, identity.id);
       if (!member) throw new Error('membership neither inserted nor found');
       log.info(
-        { event: 'external_identity_provisioned', userId: member.id, tenantId: subject.tenantId, issuer: subject.issuer },
+        {
+          event: 'external_identity_provisioned',
+          userId: member.id,
+          tenantId: subject.tenantId,
+          issuer: subject.issuer,
+        },
         'external user joined the tenant',
       );
     } else if (!sameRoles(roles, member.roles)) {

@@ -12,7 +12,12 @@ import type { BackgroundTask } from '@eventzr/lib/subgraph';
 import type { AuthConfig } from '../config.ts';
 import { authConfigFromEnv, type env } from '../config.ts';
 import { loginCandidate } from '../repositories/identities.ts';
-import { deleteResetRequests, lookUpEmail, replaceResetToken, takeResetRequests } from '../repositories/password-resets.ts';
+import {
+  deleteResetRequests,
+  lookUpEmail,
+  replaceResetToken,
+  takeResetRequests,
+} from '../repositories/password-resets.ts';
 import { newOpaqueToken } from './tokens.ts';
 
 /** Requests handled per transaction. */
@@ -36,9 +41,11 @@ export function logDelivery(config: Pick<AuthConfig, 'nodeEnv'>, log: Logger): R
  * Handles up to one batch of queued requests; returns how many it took. Delivery runs inside the
  * transaction, before the commit that deletes the request: a delivery that throws leaves it queued.
  */
-export async function sendQueuedResets(
-  deps: { database: Database; config: Pick<AuthConfig, 'passwordResetTtlSeconds'>; deliver: ResetDelivery },
-): Promise<number> {
+export async function sendQueuedResets(deps: {
+  database: Database;
+  config: Pick<AuthConfig, 'passwordResetTtlSeconds'>;
+  deliver: ResetDelivery;
+}): Promise<number> {
   return deps.database.run({ settings: {} }, async (tx) => {
     const requests = await takeResetRequests(tx, BATCH);
     for (const request of requests) {

@@ -510,9 +510,8 @@ describe('requestPasswordReset', () => {
         .where(and(eq(identityPasswordResets.identityId, identityId), isNull(identityPasswordResets.usedAt))),
     );
   const identityOf = async (email: string) =>
-    (
-      await auth.sg.database.run({ settings: { 'app.login_email': email } }, (tx) => loginCandidate(tx, email))
-    ).identity!.id;
+    (await auth.sg.database.run({ settings: { 'app.login_email': email } }, (tx) => loginCandidate(tx, email)))
+      .identity!.id;
   const delivered: Array<{ email: string; token: string }> = [];
   const deliver: ResetDelivery = (to, token) => void delivered.push({ email: to.email, token });
   /** What the auth process's background task does, run to completion here. */
@@ -574,9 +573,9 @@ describe('requestPasswordReset', () => {
     const failing: ResetDelivery = () => {
       throw new Error('mail server down');
     };
-    await expect(sendQueuedResets({ database: auth.sg.database, config: TEST_CONFIG, deliver: failing })).rejects.toThrow(
-      'mail server down',
-    );
+    await expect(
+      sendQueuedResets({ database: auth.sg.database, config: TEST_CONFIG, deliver: failing }),
+    ).rejects.toThrow('mail server down');
     expect(await openResets(viewer.id)).toHaveLength(0);
     delivered.length = 0;
     await send();

@@ -248,7 +248,10 @@ export async function register(
   } catch (err) {
     if (!(err instanceof TakenEmail)) throw err;
     // Visible to operators only; the owner could be told by mail once a mail service exists.
-    log.info({ event: 'register_taken_email' }, 'registration under a taken email: answered as a success, nothing kept');
+    log.info(
+      { event: 'register_taken_email' },
+      'registration under a taken email: answered as a success, nothing kept',
+    );
     return { user, tenant };
   }
 }
