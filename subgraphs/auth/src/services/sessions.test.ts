@@ -2,7 +2,7 @@
 // on a fresh migrated and seeded database: the contract operations, token claims against the
 // served JWKS, refresh rotation and reuse, logout, registration and password-reset requests.
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ANONYMOUS, accessClaimsSchema } from '@eventzr/lib/claims';
 import { DEV_PASSWORD } from '@eventzr/lib/dev-seed';
 import { effectivePermissions } from '@eventzr/lib/permissions';
@@ -518,6 +518,11 @@ describe('requestPasswordReset', () => {
   const send = async () => {
     while ((await sendQueuedResets({ database: auth.sg.database, config: TEST_CONFIG, deliver })) > 0);
   };
+  // Requests earlier tests queued are handled first, so each test sees only its own.
+  beforeEach(async () => {
+    await send();
+    delivered.length = 0;
+  });
 
   it('answers the same for an existing and an unknown account; the sender stores a hashed, expiring token only for the former', async () => {
     const user = devUser('user@acme.example');
