@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '@eventzr/lib/db';
 import type { Role } from '@eventzr/lib/permissions';
 import { tenants, users, type TenantRow, type UserRow } from '../db/schema.ts';
@@ -56,7 +56,7 @@ export async function setRoles(tx: Tx, userId: string, roles: readonly Role[]): 
   await tx
     .update(users)
     .set({ roles: [...roles] })
-    .where(and(eq(users.id, userId)));
+    .where(eq(users.id, userId));
 }
 
 /** The users among `ids` the transaction's scope may see (RLS: its tenant's). */
