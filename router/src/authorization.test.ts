@@ -14,12 +14,13 @@ const security = new Map<string, FieldRequirement>([
   ['Query.me', { authenticated: true, scopes: [] }],
   ['Query.jobs', { authenticated: false, scopes: [[['jobs:read']]] }],
   // @authenticated (say, through its type) on a field that is for internal callers.
-  ['Query.lease', { authenticated: true, scopes: [[['internal']]] }],
-  ['Mutation.lease', { authenticated: false, scopes: [[['internal']]] }],
+  ['Query.lease', { authenticated: true, scopes: [[['internal:jobs.worker']]] }],
+  ['Mutation.lease', { authenticated: false, scopes: [[['internal:jobs.worker']]] }],
 ]);
 
 const ANON: Caller = { kind: 'anonymous' };
-const INTERNAL: Caller = { kind: 'internal', service: 'scheduler' };
+const INTERNAL: Caller = { kind: 'internal', service: 'scheduler', credentialId: 'scheduler', scopes: ['internal:jobs.worker'] };
+const OTHER_INTERNAL: Caller = { kind: 'internal', service: 'mailer', credentialId: 'mailer', scopes: ['internal:cpaas.outbox'] };
 
 function requirements(query: string) {
   const document = parse(query);

@@ -7,9 +7,10 @@ import type { Logger } from '@eventzr/lib/logger';
 import { refusal, requirementsCache } from './authorization.ts';
 import { responseMeta, type RouterContext } from './context.ts';
 import type { SecurityMap } from './supergraph.ts';
+import { mtlsRefusal, type MtlsPolicy } from './tls.ts';
 
 /** Refuses an operation the caller may not run, before any subgraph is called. */
-export function layerOneAuthorization(security: SecurityMap): ApolloServerPlugin<RouterContext> {
+export function layerOneAuthorization(security: SecurityMap, mtls?: MtlsPolicy): ApolloServerPlugin<RouterContext> {
   const requirements = requirementsCache(security);
   return {
     async requestDidStart() {
@@ -19,7 +20,10 @@ export function layerOneAuthorization(security: SecurityMap): ApolloServerPlugin
           // graphql-js 16 validates nothing under a root type the schema lacks (there is no
           // Subscription here), and the gateway's planner then throws: a 500 for a bad request.
           if (!schema.getRootType(operation.operation)) throw unsupportedOperation(operation.operation);
-          const refused = refusal(requirements(schema, document, operation), contextValue.caller);
+          const req = requirements(schema, document, operation);
+          const refused =
+            refusal(req, contextValue.caller) ??
+            mtlsRefusal(mtls, req.scopes, contextValue.caller, contextValue.clientCertificate);
           if (refused) throw refused;
         },
       };

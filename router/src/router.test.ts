@@ -207,7 +207,7 @@ describe('requests that are refused before any subgraph is called', () => {
     for (const roles of [['user'], ['admin']]) {
       const a = await post(url, { query: 'mutation { leaseJobs(max: 1) { id } }' }, bearer(await userToken({ roles })));
       expectRefused(a, 403, 'FORBIDDEN');
-      expect(a.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['internal']);
+      expect(a.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['internal:jobs.worker']);
     }
   });
 
@@ -394,7 +394,12 @@ describe('requests that are served', () => {
           { id: '11', type: 'email' },
         ],
       });
-      expect(fx.calls()).toEqual([{ field: 'leaseJobs', caller: { kind: 'internal', service: 'scheduler' } }]);
+      expect(fx.calls()).toEqual([
+        {
+          field: 'leaseJobs',
+          caller: { kind: 'internal', service: 'scheduler', credentialId: 'development', scopes: ['internal:jobs.worker'] },
+        },
+      ]);
       expect(fx.requests()[0]?.[header]).toBeUndefined();
     }
   });

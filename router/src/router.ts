@@ -20,6 +20,7 @@ import { DEV_AUTH_USER, DEV_PASSWORD } from '@eventzr/lib/dev-seed';
 import { jsonBody, listen, type Listening } from '@eventzr/lib/http';
 import { createLogger, type Logger } from '@eventzr/lib/logger';
 import { createAuthenticator } from './auth/authenticate.ts';
+import { credentialStore, internalScopesOf } from './auth/credentials.ts';
 import type { RouterEnv } from './config.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
 import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
@@ -37,6 +38,7 @@ import { readinessCheck, type Readiness } from './readiness.ts';
 import { sandboxOptions } from './sandbox.ts';
 import { SubgraphDataSource } from './subgraph-source.ts';
 import { loadSupergraph, readSupergraphFile, type LoadedSupergraph } from './supergraph.ts';
+import { mtlsPolicy, tlsServerOptions, verifiedClientCertificate } from './tls.ts';
 
 /** Origins Apollo Sandbox calls from; allowed in development only. */
 const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
@@ -91,7 +93,13 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   });
   const authenticator = createAuthenticator({
     tokens,
-    internalApiKey: config.INTERNAL_API_KEY,
+    // INTERNAL_API_KEY (development and tests; refused in production) holds every internal scope.
+    credentials: credentialStore(
+      config.INTERNAL_CREDENTIALS,
+      config.INTERNAL_API_KEY
+        ? { key: config.INTERNAL_API_KEY, scopes: internalScopesOf(supergraph.security) }
+        : undefined,
+    ),
     developmentAuth: config.DEVELOPMENT_AUTH_ENABLED,
   });
 
@@ -121,7 +129,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
             sandboxOptions(production ? undefined : { email: DEV_AUTH_USER.email, password: DEV_PASSWORD }),
           )
         : ApolloServerPluginLandingPageDisabled(),
-      layerOneAuthorization(supergraph.security),
+      layerOneAuthorization(supergraph.security, mtlsPolicy(config)),
       responseFinishing(log),
     ],
     formatError: formatRouterError(production),
@@ -167,7 +175,13 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       return sendRouterError(res, auth.status, auth.code, auth.message);
     }
     res.locals.meta = responseMeta(requestMeta, auth.caller);
-    const context: RouterContext = { ...requestMeta, caller: auth.caller, forward: forwarded.forward };
+    const certificate = verifiedClientCertificate(req);
+    const context: RouterContext = {
+      ...requestMeta,
+      caller: auth.caller,
+      forward: forwarded.forward,
+      ...(certificate ? { clientCertificate: certificate } : {}),
+    };
     res.locals.context = context;
     next();
   };
@@ -208,7 +222,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     tokenStats: tokens.stats,
     ready,
     async listen(port, host = '127.0.0.1') {
-      const l = await listen(app, port, host, '/graphql');
+      const l = await listen(app, port, host, '/graphql', tlsServerOptions(config));
       listeners.add(l);
       return {
         ...l,

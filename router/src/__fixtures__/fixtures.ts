@@ -18,9 +18,9 @@ import { createSubgraphServer, type SubgraphDefinition } from '@eventzr/lib/serv
 import {
   allow,
   federationRules,
+  hasInternalScope,
   hasPermission,
   isAuthenticated,
-  isInternal,
   isUserOrInternal,
 } from '@eventzr/lib/shield';
 import { createTestDatabase, postJson, testClaimsKeys, type TestDatabase } from '@eventzr/lib/testing';
@@ -82,7 +82,7 @@ type Query {
   workers: [Worker!]! @requiresScopes(scopes: [["jobs:admin"]])
 }
 type Mutation {
-  leaseJobs(max: Int!): [Job!]! @requiresScopes(scopes: [["internal"]])
+  leaseJobs(max: Int!): [Job!]! @requiresScopes(scopes: [["internal:jobs.worker"]])
   enqueueJob(type: String!, payload: JSON): Job! @requiresScopes(scopes: [["jobs:create"]])
 }
 type Job @key(fields: "id") {
@@ -212,7 +212,7 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
         failing: canRead,
         workers: hasPermission(Permission.JOBS_ADMIN),
       },
-      Mutation: { leaseJobs: isInternal, enqueueJob: hasPermission(Permission.JOBS_CREATE) },
+      Mutation: { leaseJobs: hasInternalScope('internal:jobs.worker'), enqueueJob: hasPermission(Permission.JOBS_CREATE) },
       Job: { adminNote: hasPermission(Permission.JOBS_ADMIN) },
       entities: { Job: canRead },
     },
