@@ -8,7 +8,7 @@ import { webcrypto } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 3600 * 1000;
@@ -21,7 +21,7 @@ export interface TestCa extends Pem {
   issue(opts: { cn: string; server?: boolean }): Promise<Pem>;
 }
 
-async function pkcs8Pem(key: CryptoKey): Promise<string> {
+async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
@@ -30,7 +30,7 @@ const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).t
 
 /** A fresh certificate authority; `issue` signs server or client certificates with it. */
 export async function createTestCa(name = 'EventZR Test CA'): Promise<TestCa> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -49,7 +49,7 @@ export async function createTestCa(name = 'EventZR Test CA'): Promise<TestCa> {
     cert: ca.toString('pem'),
     key: await pkcs8Pem(keys.privateKey),
     async issue({ cn, server = false }) {
-      const leaf = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const leaf = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: serial(),
         subject: `CN=${cn}`,

@@ -189,6 +189,7 @@ export const security = declareSecurity([
       jobs.runAt,
       jobs.leaseExpiresAt,
       jobs.workerId,
+      jobs.leaseCredential,
       jobs.updatedAt,
       jobs.startedAt,
       jobs.finishedAt,
