@@ -44,7 +44,7 @@ describe('supergraph loading', () => {
       'Query.failing': { authenticated: false, scopes: [[['jobs:read']]] },
       'Query.workers': { authenticated: false, scopes: [[['jobs:admin']]] },
       'Mutation.logout': { authenticated: true, scopes: [] },
-      'Mutation.leaseJobs': { authenticated: false, scopes: [[['internal']]] },
+      'Mutation.leaseJobs': { authenticated: false, scopes: [[['internal:jobs.worker']]] },
       'Mutation.enqueueJob': { authenticated: false, scopes: [[['jobs:create']]] },
       'Job.adminNote': { authenticated: false, scopes: [[['jobs:admin']]] },
     });
