@@ -77,9 +77,13 @@ describe('the committed deployment files', () => {
     // Every variable compose interpolates is one .env.example documents (as a secret: empty).
     const envExampleText = fileOf(files, DEPLOY_PATHS.envExample);
     const interpolated = composeVariables(fileOf(files, DEPLOY_PATHS.compose));
-    expect(interpolated.sort()).toEqual(['INTERNAL_API_KEY', 'POSTGRES_PASSWORD', 'ROUTER_CLAIMS_SECRET']);
+    expect(interpolated.sort()).toEqual(['INTERNAL_CREDENTIALS', 'POSTGRES_PASSWORD', 'ROUTER_CLAIMS_SECRET']);
     for (const name of interpolated) expect(envExampleText).toMatch(new RegExp(`^(# )?${name}= `, 'm'));
-    const secrets = { ROUTER_CLAIMS_SECRET: 's'.repeat(40), INTERNAL_API_KEY: 'k'.repeat(40), POSTGRES_PASSWORD: 'pw' };
+    const secrets = {
+      ROUTER_CLAIMS_SECRET: 's'.repeat(40),
+      INTERNAL_CREDENTIALS: `pool-1 sha256=${'a'.repeat(64)} scopes=internal:jobs.worker`,
+      POSTGRES_PASSWORD: 'pw',
+    };
     const envOf = (service: ComposeService) =>
       Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v, secrets)]));
 
@@ -221,7 +225,7 @@ describe('.env.example', () => {
           env: (await loadSubgraphModule(entry)).env,
         })),
       ),
-      ['ROUTER_CLAIMS_SECRET', 'INTERNAL_API_KEY', 'POSTGRES_PASSWORD'],
+      ['ROUTER_CLAIMS_SECRET', 'INTERNAL_CREDENTIALS', 'POSTGRES_PASSWORD'],
     );
 
   it('describes every variable of every schema in one line', async () => {

@@ -83,7 +83,11 @@ const uniqueType = () => `e2e${Math.random().toString(36).slice(2, 10)}.work`;
 const codeOf = (a: HttpsAnswer<Body>) => a.body.errors?.[0]?.extensions?.code;
 
 async function leaseOne(type: string, workerId: string, key: string, client: Pem): Promise<string> {
-  const res = await send(worker.get('LeaseJobs')!, { workerId, types: [type], max: 1, leaseSeconds: 60 }, { key, client });
+  const res = await send(
+    worker.get('LeaseJobs')!,
+    { workerId, types: [type], max: 1, leaseSeconds: 60 },
+    { key, client },
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   const jobs = res.body.data?.leaseJobs?.jobs as { id: string }[];
   expect(jobs).toHaveLength(1);
@@ -117,10 +121,16 @@ describe('the worker protocol over mTLS, one credential per worker pool', () => 
     const type = uniqueType();
     const jobId = await enqueued(type);
     await leaseOne(type, 'w-b', poolB.key, certs.b);
-    expect(codeOf(await send(worker.get('FailJob')!, { jobId, workerId: 'w-b', error: 'x' }, { key: poolA.key, client: certs.a }))).toBe(
-      'NOT_FOUND',
+    expect(
+      codeOf(
+        await send(worker.get('FailJob')!, { jobId, workerId: 'w-b', error: 'x' }, { key: poolA.key, client: certs.a }),
+      ),
+    ).toBe('NOT_FOUND');
+    const failed = await send(
+      worker.get('FailJob')!,
+      { jobId, workerId: 'w-b', error: 'smtp down' },
+      { key: poolB.key, client: certs.b },
     );
-    const failed = await send(worker.get('FailJob')!, { jobId, workerId: 'w-b', error: 'smtp down' }, { key: poolB.key, client: certs.b });
     expect(failed.body.data?.failJob?.job).toMatchObject({ id: jobId, status: 'FAILED', attempts: 1 });
   });
 
@@ -138,7 +148,11 @@ describe('the worker protocol over mTLS, one credential per worker pool', () => 
 
   it('unknown and revoked keys → 401', async () => {
     for (const key of [retired.key, `${poolA.key}x`]) {
-      const res = await send(worker.get('LeaseJobs')!, { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 }, { key, client: certs.a });
+      const res = await send(
+        worker.get('LeaseJobs')!,
+        { workerId: 'w', types: ['x'], max: 1, leaseSeconds: 30 },
+        { key, client: certs.a },
+      );
       expect(res.status).toBe(401);
       expect(codeOf(res)).toBe('UNAUTHENTICATED');
     }

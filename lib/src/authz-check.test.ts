@@ -43,7 +43,11 @@ const sdl = /* GraphQL */ `
 const owner = ownerOrAdmin('thing', async () => null, 'jobs:admin');
 const good: PermissionTree = {
   Query: { ...federationRules, me: isAuthenticated, stats: hasPermission('jobs:read') },
-  Mutation: { login: allow, lease: hasInternalScope('internal:jobs.worker'), cancel: and(hasPermission('jobs:cancel'), owner) },
+  Mutation: {
+    login: allow,
+    lease: hasInternalScope('internal:jobs.worker'),
+    cancel: and(hasPermission('jobs:cancel'), owner),
+  },
   Job: { note: hasPermission('jobs:admin') },
   entities: { Job: hasPermission('jobs:read') },
 };
@@ -106,9 +110,7 @@ describe('authzDisagreements', () => {
       'Mutation.lease: the SDL requires @requiresScopes(scopes: [["internal:jobs.worker"]]) but its rule hasInternalScope(internal:cpaas.outbox): an internal caller passes it without internal:jobs.worker',
     ]);
     // and() adds what each part holds; or() keeps only what every internal branch holds.
-    expect(
-      authzDisagreements(sdl, tree(and(isInternal, hasInternalScope('internal:jobs.worker')))),
-    ).toEqual([]);
+    expect(authzDisagreements(sdl, tree(and(isInternal, hasInternalScope('internal:jobs.worker'))))).toEqual([]);
     expect(
       authzDisagreements(
         sdl,

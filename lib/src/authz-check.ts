@@ -59,7 +59,8 @@ export function printRequirement(r: SdlRequirement): string {
 const internalList = (all: readonly string[]) => all.length > 0 && all.every(isInternalScope);
 
 /** Every entry has an `internal:*`-only alternative: the field is for the platform's internal callers. */
-export const internalOnly = (r: SdlRequirement) => r.scopes.length > 0 && r.scopes.every((alts) => alts.some(internalList));
+export const internalOnly = (r: SdlRequirement) =>
+  r.scopes.length > 0 && r.scopes.every((alts) => alts.some(internalList));
 
 /**
  * Why a rule with guarantee `g` does not ensure requirement `req`, or undefined when it does: every

@@ -32,7 +32,12 @@ const user = (roles: string[], extra: string[] = []): UserCaller => ({
   planTier: 'free',
   issuer: 'test',
 });
-const INTERNAL: Caller = { kind: 'internal', service: 'worker', credentialId: 'worker', scopes: ['internal:jobs.worker'] };
+const INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'worker',
+  credentialId: 'worker',
+  scopes: ['internal:jobs.worker'],
+};
 const verdict = async (rule: Parameters<typeof check>[0], caller: Caller, parent: unknown = {}) => {
   const v = await check(rule, parent, {}, { caller }, info);
   return v === true ? true : { code: (v as { extensions?: { code?: string } }).extensions?.code, message: v.message };

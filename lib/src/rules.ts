@@ -166,7 +166,9 @@ export const or = (...rules: Rule[]): Rule =>
   logic('or', rules, {
     callers: union(rules.map((r) => r.guarantee.callers)),
     permissions: intersect(rules.filter((r) => r.guarantee.callers.has('user')).map((r) => r.guarantee.permissions)),
-    scopes: intersect(rules.filter((r) => r.guarantee.callers.has('internal')).map((r) => scopesOfGuarantee(r.guarantee))),
+    scopes: intersect(
+      rules.filter((r) => r.guarantee.callers.has('internal')).map((r) => scopesOfGuarantee(r.guarantee)),
+    ),
   });
 
 /** Passes when the rule refuses. Guarantees nothing. */
@@ -226,7 +228,8 @@ export const isInternalScope = (scope: string): boolean =>
 export function hasInternalScope(...scopes: string[]): Rule {
   if (scopes.length === 0) throw new Error('hasInternalScope() needs a scope');
   for (const s of scopes)
-    if (!isInternalScope(s)) throw new Error(`hasInternalScope(${s}): internal scopes start with ${INTERNAL_SCOPE_PREFIX}`);
+    if (!isInternalScope(s))
+      throw new Error(`hasInternalScope(${s}): internal scopes start with ${INTERNAL_SCOPE_PREFIX}`);
   const name = `hasInternalScope(${scopes.join(',')})`;
   return builtin(name, () =>
     policy(

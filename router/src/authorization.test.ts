@@ -19,8 +19,18 @@ const security = new Map<string, FieldRequirement>([
 ]);
 
 const ANON: Caller = { kind: 'anonymous' };
-const INTERNAL: Caller = { kind: 'internal', service: 'scheduler', credentialId: 'scheduler', scopes: ['internal:jobs.worker'] };
-const OTHER_INTERNAL: Caller = { kind: 'internal', service: 'mailer', credentialId: 'mailer', scopes: ['internal:cpaas.outbox'] };
+const INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'scheduler',
+  credentialId: 'scheduler',
+  scopes: ['internal:jobs.worker'],
+};
+const OTHER_INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'mailer',
+  credentialId: 'mailer',
+  scopes: ['internal:cpaas.outbox'],
+};
 
 function requirements(query: string) {
   const document = parse(query);
@@ -94,5 +104,16 @@ describe('internal callers and @authenticated', () => {
     expect(refused('{ lease }', INTERNAL)).toBeUndefined();
     expect(refused('mutation { lease }', INTERNAL)).toBeUndefined();
     expect(refused('{ lease me }', INTERNAL)?.code).toBe('FORBIDDEN');
+  });
+
+  it("a credential without the field's internal scope is refused, naming the scope", () => {
+    expect(refused('mutation { lease }', OTHER_INTERNAL)).toEqual({
+      code: 'FORBIDDEN',
+      status: 403,
+      message: 'Missing required permission: internal:jobs.worker',
+    });
+    expect(refusal(requirements('mutation { lease }'), OTHER_INTERNAL)?.extensions.requiredPermissions).toEqual([
+      'internal:jobs.worker',
+    ]);
   });
 });

@@ -110,7 +110,7 @@ const routerShape = {
   ROUTER_TLS_CERT: pem.describe('serve HTTPS: the certificate chain (PEM, newlines as \\n); with ROUTER_TLS_KEY'),
   ROUTER_TLS_KEY: pem.describe("serve HTTPS: the certificate's private key (PEM, newlines as \\n)"),
   ROUTER_MTLS_CA: pem.describe(
-    'CA certificate(s) (PEM) that issue internal callers\' client certificates; set: ROUTER_MTLS_SCOPES need a verified client certificate whose subject CN is the caller\'s credential id (needs ROUTER_TLS_CERT)',
+    "CA certificate(s) (PEM) that issue internal callers' client certificates; set: ROUTER_MTLS_SCOPES need a verified client certificate whose subject CN is the caller's credential id (needs ROUTER_TLS_CERT)",
   ),
   ROUTER_MTLS_SCOPES: z
     .string()

@@ -74,9 +74,9 @@ describe('credentials: stored form and matching', () => {
     expect(() => parseCredentials('Pool! sha256=00 scopes=internal')).toThrow(CredentialConfigError);
     const digest = 'a'.repeat(64);
     expect(() => parseCredentials(`a sha256=${digest} scopes=jobs:read`)).toThrow(/not an internal scope/);
-    expect(() => parseCredentials(`a sha256=${digest} scopes=internal:x.y; a sha256=${'b'.repeat(64)} scopes=internal:x.y`)).toThrow(
-      /listed twice/,
-    );
+    expect(() =>
+      parseCredentials(`a sha256=${digest} scopes=internal:x.y; a sha256=${'b'.repeat(64)} scopes=internal:x.y`),
+    ).toThrow(/listed twice/);
     expect(() => parseCredentials(`a key=secret sha256=${digest} scopes=internal:x.y`)).toThrow(/unknown field "key"/);
     expect(() => parseCredentials(`a scopes=internal:x.y`)).toThrow(/sha256=/);
     expect(parseCredentials(`# a comment\n\na sha256=${digest} scopes=internal:x.y,internal:x.y revoked`)).toEqual([
@@ -178,7 +178,11 @@ describe('internal credentials over HTTP (layer 1)', () => {
     );
     const l = await r.listen(0);
     try {
-      expectRefused(await post(l.url, { query: LEASE }, { 'x-internal-api-key': INTERNAL_KEY }), 401, 'UNAUTHENTICATED');
+      expectRefused(
+        await post(l.url, { query: LEASE }, { 'x-internal-api-key': INTERNAL_KEY }),
+        401,
+        'UNAUTHENTICATED',
+      );
     } finally {
       await r.stop();
     }

@@ -397,7 +397,12 @@ describe('requests that are served', () => {
       expect(fx.calls()).toEqual([
         {
           field: 'leaseJobs',
-          caller: { kind: 'internal', service: 'scheduler', credentialId: 'development', scopes: ['internal:jobs.worker'] },
+          caller: {
+            kind: 'internal',
+            service: 'scheduler',
+            credentialId: 'development',
+            scopes: ['internal:jobs.worker'],
+          },
         },
       ]);
       expect(fx.requests()[0]?.[header]).toBeUndefined();

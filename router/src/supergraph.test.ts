@@ -146,7 +146,12 @@ describe('layer-1 requirements of an operation', () => {
   });
 
   it("gives an internal caller its credential's scopes and nothing else", async () => {
-    const internal: Caller = { kind: 'internal', service: 'worker', credentialId: 'worker', scopes: ['internal:jobs.worker'] };
+    const internal: Caller = {
+      kind: 'internal',
+      service: 'worker',
+      credentialId: 'worker',
+      scopes: ['internal:jobs.worker'],
+    };
     const scheduler: Caller = { ...internal, credentialId: 'scheduler', scopes: ['internal:cpaas.outbox'] };
     expect(refusal(await req('mutation { leaseJobs(max: 1) { id } }'), internal)).toBeUndefined();
     expect(refusal(await req('mutation { leaseJobs(max: 1) { id } }'), scheduler)?.extensions).toMatchObject({

@@ -12,7 +12,10 @@ import type { Caller } from '@eventzr/lib/claims';
 import { forbidden } from '@eventzr/lib/errors';
 import type { RouterEnv } from './config.ts';
 
-export type TlsSettings = Pick<RouterEnv, 'ROUTER_TLS_CERT' | 'ROUTER_TLS_KEY' | 'ROUTER_MTLS_CA' | 'ROUTER_MTLS_SCOPES'>;
+export type TlsSettings = Pick<
+  RouterEnv,
+  'ROUTER_TLS_CERT' | 'ROUTER_TLS_KEY' | 'ROUTER_MTLS_CA' | 'ROUTER_MTLS_SCOPES'
+>;
 
 /** The HTTPS server options, or undefined: plain HTTP. */
 export function tlsServerOptions(config: TlsSettings): ServerOptions | undefined {
@@ -66,8 +69,7 @@ export function mtlsRefusal(
 ): GraphQLError | undefined {
   if (!policy || caller.kind !== 'internal') return undefined;
   if (!scopes.some((alts) => alts.some((all) => all.some((s) => policy.scopes.has(s))))) return undefined;
-  if (!certificate)
-    return forbidden('This operation needs a client certificate issued by the platform CA (mTLS)');
+  if (!certificate) return forbidden('This operation needs a client certificate issued by the platform CA (mTLS)');
   if (certificate.subject !== caller.credentialId)
     return forbidden("The client certificate does not belong to the request's internal credential");
   return undefined;

@@ -26,7 +26,10 @@ async function pkcs8Pem(key: webcrypto.CryptoKey): Promise<string> {
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
-const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^0*/, '1');
+const serial = () =>
+  Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+    .toString('hex')
+    .replace(/^0*/, '1');
 
 /** A fresh certificate authority; `issue` signs server or client certificates with it. */
 export async function createTestCa(name = 'EventZR Test CA'): Promise<TestCa> {
@@ -62,7 +65,9 @@ export async function createTestCa(name = 'EventZR Test CA'): Promise<TestCa> {
         extensions: [
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-          new x509.ExtendedKeyUsageExtension([server ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+          new x509.ExtendedKeyUsageExtension([
+            server ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+          ]),
           ...(server
             ? [
                 new x509.SubjectAlternativeNameExtension([
@@ -79,13 +84,19 @@ export async function createTestCa(name = 'EventZR Test CA'): Promise<TestCa> {
   };
 }
 
-export interface HttpsAnswer<T = Record<string, any>> {
+/** A GraphQL response body, as tests read it. */
+export interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export interface HttpsAnswer<T = GraphQLBody> {
   status: number;
   body: T;
 }
 
 /** POSTs JSON over HTTPS trusting `ca`, presenting `client` (a certificate and key) when given. */
-export function postJsonTls<T = Record<string, any>>(
+export function postJsonTls<T = GraphQLBody>(
   url: string,
   body: unknown,
   opts: { ca: string; client?: Pem; headers?: Record<string, string> },

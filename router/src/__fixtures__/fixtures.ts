@@ -212,7 +212,10 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
         failing: canRead,
         workers: hasPermission(Permission.JOBS_ADMIN),
       },
-      Mutation: { leaseJobs: hasInternalScope('internal:jobs.worker'), enqueueJob: hasPermission(Permission.JOBS_CREATE) },
+      Mutation: {
+        leaseJobs: hasInternalScope('internal:jobs.worker'),
+        enqueueJob: hasPermission(Permission.JOBS_CREATE),
+      },
       Job: { adminNote: hasPermission(Permission.JOBS_ADMIN) },
       entities: { Job: canRead },
     },

@@ -73,9 +73,11 @@ export function parseCredentials(text: string | undefined): InternalCredential[]
     }
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256))
       problems.push(`${where} (${id}): sha256=<64 hex digits> is required (the key's digest, never the key)`);
-    if (!scopes || scopes.length === 0) problems.push(`${where} (${id}): scopes=internal:<area>.<action>,... is required`);
+    if (!scopes || scopes.length === 0)
+      problems.push(`${where} (${id}): scopes=internal:<area>.<action>,... is required`);
     for (const s of scopes ?? [])
-      if (!isInternalScope(s)) problems.push(`${where} (${id}): "${s}" is not an internal scope (internal:<area>.<action>)`);
+      if (!isInternalScope(s))
+        problems.push(`${where} (${id}): "${s}" is not an internal scope (internal:<area>.<action>)`);
     if (seen.has(id)) problems.push(`${where}: the id ${id} is listed twice`);
     if (sha256 && digests.has(sha256)) problems.push(`${where} (${id}): the same key digest is listed twice`);
     seen.add(id);
@@ -91,7 +93,8 @@ export function newCredential(id: string, scopes: readonly string[]): { key: str
   if (!CREDENTIAL_ID.test(id)) throw new CredentialConfigError(`the id must match ${CREDENTIAL_ID.source}`);
   if (scopes.length === 0) throw new CredentialConfigError('at least one scope is required');
   for (const s of scopes)
-    if (!isInternalScope(s)) throw new CredentialConfigError(`"${s}" is not an internal scope (internal:<area>.<action>)`);
+    if (!isInternalScope(s))
+      throw new CredentialConfigError(`"${s}" is not an internal scope (internal:<area>.<action>)`);
   const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
   return { key, credential: { id, sha256: keyDigest(key), scopes: [...new Set(scopes)], revoked: false } };
 }
@@ -131,7 +134,8 @@ export function credentialStore(
     enabled: all.some((c) => !c.revoked),
     size: all.length,
     match(presented) {
-      if (presented.length === 0 || presented.length > MAX_KEY_LENGTH) return { ok: false, reason: 'unknown internal key' };
+      if (presented.length === 0 || presented.length > MAX_KEY_LENGTH)
+        return { ok: false, reason: 'unknown internal key' };
       const digest = keyDigest(presented);
       const found = byDigest.get(digest);
       // The map found it by the digest; the constant-time comparison keeps the final check honest.

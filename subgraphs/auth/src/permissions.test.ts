@@ -17,7 +17,12 @@ beforeAll(async () => {
 });
 afterAll(() => auth?.sg.close());
 
-const INTERNAL: Caller = { kind: 'internal', service: 'jobs-worker', credentialId: 'jobs-worker', scopes: ['internal:jobs.worker'] };
+const INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'jobs-worker',
+  credentialId: 'jobs-worker',
+  scopes: ['internal:jobs.worker'],
+};
 
 /** One operation per root field, with input that passes validation. */
 const ROOT_OPERATIONS: Record<string, { query: string; variables?: Record<string, unknown> }> = {
