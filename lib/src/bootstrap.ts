@@ -72,6 +72,7 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
     await listening.close();
     await server.stop();
     await Promise.all(stops.map((stop) => stop()));
+    await parts.close?.();
     await database.close();
     process.exit(0);
   };

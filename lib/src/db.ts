@@ -220,3 +220,64 @@ async function finish(
   }
   return database;
 }
+
+/**
+ * A connection for one narrower role than the application role, for the few statements only it
+ * may run (e.g. auth's signer role, the only one that may read private signing keys). Kept apart
+ * from `Database` on purpose: the request path never holds it.
+ */
+export interface RoleDatabase {
+  readonly role: string;
+  /** Runs `fn` in one transaction as `role`. */
+  run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `role`'s connection. On Postgres `url` is a login that is `role` or a member of it (SET
+ * ROLE per transaction); like the application role it must be neither a superuser nor BYPASSRLS
+ * and own no table, or this refuses. Without `url`, on the embedded PGlite (one superuser
+ * connection), `database`'s connection drops to the role per transaction, as it does for the
+ * application role.
+ */
+export async function openRoleDatabase(
+  role: string,
+  url: string | undefined,
+  database?: Pick<Database, 'kind' | 'db'>,
+  opts: { poolMax?: number } = {},
+): Promise<RoleDatabase> {
+  const asRole =
+    (db: Db) =>
+    <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('role', ${role}, true)`);
+        return fn(tx);
+      });
+  if (!url) {
+    if (database?.kind === 'pglite') return { role, run: asRole(database.db), close: async () => undefined };
+    throw new Error(`the ${role} role needs its own connection URL on PostgreSQL`);
+  }
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? 2 });
+  // An idle client that errors (server restart) must not crash the process: the pool drops it.
+  pool.on('error', () => undefined);
+  const run = asRole(drizzleNodePg(pool) as unknown as Db);
+  try {
+    // The role, and the login that becomes it: neither may reach past its grants.
+    const reports = await run(async (tx) => {
+      const [login] = await rowsOf<{ name: string }>(tx, sql`select session_user as name`);
+      return [await readRoleReport(tx), await readRoleReport(tx, login!.name)];
+    }).catch((err: unknown) => {
+      // drizzle wraps the driver's error: its cause says why (e.g. not a member of the role).
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new Error(`Refusing to start: this connection cannot act as the role "${role}": ${cause}`);
+    });
+    for (const report of reports) {
+      const problems = confinementProblems(report);
+      if (problems.length > 0) throw new Error(`Refusing to start: the role "${report.role}" ${problems.join('; ')}.`);
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return { role, run, close: () => pool.end() };
+}

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '@eventzr/lib/claims';
 import { requestIdFrom } from '@eventzr/lib/http';
 import type { ClientCertificate } from './tls.ts';
+import type { CheckedOperation } from './operation.ts';
 
 export interface RequestMeta {
   requestId: string;
@@ -20,6 +21,8 @@ export interface RouterContext extends RequestMeta {
   forward: Readonly<Record<string, string>>;
   /** The client certificate the router's mTLS CA verified on this connection (tls.ts). */
   clientCertificate?: ClientCertificate;
+  /** The operation operation.ts resolved and checked: the one Apollo and the gateway execute. */
+  operation?: CheckedOperation;
 }
 
 export interface ResponseMeta {
