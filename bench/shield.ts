@@ -31,6 +31,7 @@ const rows: JobRow[] = Array.from({ length: ROWS }, (_, i) => ({
   runAt: new Date(now - i * 1000),
   leaseExpiresAt: null,
   workerId: null,
+  leaseCredential: null,
   createdBy: '00000000-0000-4000-8000-000000000102',
   createdAt: new Date(now - i * 1000),
   updatedAt: new Date(now - i * 1000),

@@ -106,6 +106,8 @@ export function printRule(r: RuleDescription): string {
 
 const PERMISSION = /^hasPermission\((.*)\)$/;
 const ROLE = /^hasRole\((.*)\)$/;
+/** Passes only for an internal credential holding these scopes. */
+const INTERNAL_SCOPES = /^hasInternalScope\((.*)\)$/;
 const ROLE_ORDER: readonly string[] = ROLES;
 /** Named rules that pass only for a verified user (each refuses anonymous and internal callers). */
 const USER_ONLY = [PERMISSION, ROLE, /^ownerOrAdmin\(/, /^selfOrAdmin\(/, /^isAuthenticated$/];
@@ -128,6 +130,12 @@ export function ruleImplies(stricter: RuleDescription, looser: RuleDescription):
     return false;
   }
   if (typeof stricter !== 'string') return false;
+  const [si, li] = [INTERNAL_SCOPES.exec(stricter), INTERNAL_SCOPES.exec(looser)];
+  if (si && (looser === 'isInternal' || looser === 'isUserOrInternal')) return true;
+  if (si && li) {
+    const held = new Set(si[1]!.split(','));
+    return li[1]!.split(',').every((s) => held.has(s));
+  }
   if (looser === 'isUserOrInternal') return stricter === 'isInternal' || USER_ONLY.some((p) => p.test(stricter));
   if (looser === 'isAuthenticated') return USER_ONLY.some((p) => p.test(stricter));
   const [sp, lp] = [PERMISSION.exec(stricter), PERMISSION.exec(looser)];
@@ -155,9 +163,17 @@ export function printRequirement(r: FieldRequirement | undefined): string {
   return parts.join(' ');
 }
 
+/**
+ * The scope every internal caller held before each had its own credential: any `internal:*` scope
+ * (held by some internal credentials only) refuses everyone it refused.
+ */
+const LEGACY_INTERNAL_SCOPE = 'internal';
+const holds = (all: readonly string[], s: string) =>
+  all.includes(s) || (s === LEGACY_INTERNAL_SCOPE && all.some((x) => x.startsWith(`${LEGACY_INTERNAL_SCOPE}:`)));
+
 /** One @requiresScopes value (any of its lists, all scopes of that list) implies another. */
 function scopesImply(stricter: string[][], looser: string[][]): boolean {
-  return stricter.every((all) => looser.some((needed) => needed.every((s) => all.includes(s))));
+  return stricter.every((all) => looser.some((needed) => needed.every((s) => holds(all, s))));
 }
 
 /** True when requirement `stricter` refuses everyone `looser` refuses. */

@@ -86,13 +86,17 @@ describe('the committed deployment files', () => {
     const envExampleText = fileOf(files, DEPLOY_PATHS.envExample);
     const interpolated = composeVariables(fileOf(files, DEPLOY_PATHS.compose));
     expect(interpolated.sort()).toEqual([
-      'INTERNAL_API_KEY',
+      'INTERNAL_CREDENTIALS',
       'POSTGRES_PASSWORD',
       'ROUTER_CLAIMS_PRIVATE_KEY',
       'ROUTER_CLAIMS_PUBLIC_KEY',
     ]);
     for (const name of interpolated) expect(envExampleText).toMatch(new RegExp(`^(# )?${name}= `, 'm'));
-    const secrets = { ...(await keyPairAsEnvHoldsIt()), INTERNAL_API_KEY: 'k'.repeat(40), POSTGRES_PASSWORD: 'pw' };
+    const secrets = {
+      ...(await keyPairAsEnvHoldsIt()),
+      INTERNAL_CREDENTIALS: `pool-1 sha256=${'a'.repeat(64)} scopes=internal:jobs.worker`,
+      POSTGRES_PASSWORD: 'pw',
+    };
     const envOf = (service: ComposeService) =>
       Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v, secrets)]));
 
@@ -139,7 +143,7 @@ describe('the committed deployment files', () => {
     expect(Object.keys(router)).toContain('ROUTER_CLAIMS_PRIVATE_KEY');
     expect(Object.keys(router)).not.toContain('ROUTER_CLAIMS_PUBLIC_KEY');
     const keys = await keyPairAsEnvHoldsIt();
-    const values = { ...keys, INTERNAL_API_KEY: 'k'.repeat(40), POSTGRES_PASSWORD: 'pw' };
+    const values = { ...keys, INTERNAL_CREDENTIALS: '', POSTGRES_PASSWORD: 'pw' };
     const envOf = (service: ComposeService) =>
       Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v, values)]));
     const signer = await createClaimsSigner(parseConfig(routerEnvSchema, envOf(compose.services.router!)));
@@ -150,7 +154,7 @@ describe('the committed deployment files', () => {
         parseConfig(subgraphEnvSchema((await loadSubgraphModule(entry)).env), env) as SubgraphBaseEnv,
       );
       const opHash = operationHash('{ __typename }', {});
-      const caller = { kind: 'internal' as const, service: 'compose' };
+      const caller = { kind: 'internal' as const, service: 'compose', credentialId: 'compose', scopes: [] };
       const token = await signer.sign({ caller, audience: entry.name, opHash, requestId: 'r' });
       expect(await verifier.verify(token, { audience: entry.name, opHash })).toEqual({ caller, requestId: 'r' });
     }
@@ -265,7 +269,7 @@ describe('.env.example', () => {
           env: (await loadSubgraphModule(entry)).env,
         })),
       ),
-      ['ROUTER_CLAIMS_PUBLIC_KEY', 'INTERNAL_API_KEY', 'POSTGRES_PASSWORD', 'ROUTER_CLAIMS_PRIVATE_KEY'],
+      ['ROUTER_CLAIMS_PUBLIC_KEY', 'INTERNAL_CREDENTIALS', 'POSTGRES_PASSWORD', 'ROUTER_CLAIMS_PRIVATE_KEY'],
     );
 
   it('describes every variable of every schema in one line', async () => {

@@ -159,7 +159,8 @@ export async function composeFile(
     'NODE_ENV: production',
     `PORT: ${port}`,
     claimsKey('ROUTER_CLAIMS_PRIVATE_KEY'),
-    'INTERNAL_API_KEY: ${INTERNAL_API_KEY:?set INTERNAL_API_KEY in .env}',
+    // Each internal caller its own credential (npm run keys -- internal <id> --scopes ...); unset: none.
+    'INTERNAL_CREDENTIALS: ${INTERNAL_CREDENTIALS:-}',
     ...tokens,
     ...registry.subgraphs.map((s) => `${subgraphVariable(s.name, 'URL')}: ${serviceOrigin(s)}/graphql`),
   ];

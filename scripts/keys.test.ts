@@ -54,7 +54,7 @@ async function roundTrip(env: Record<string, string>) {
   const token = await (
     await createClaimsSigner(router)
   ).sign({
-    caller: { kind: 'internal', service: 'w' },
+    caller: { kind: 'internal', service: 'w', credentialId: 'w', scopes: [] },
     audience: 'jobs',
     opHash,
     requestId: 'r',
@@ -70,7 +70,10 @@ describe('npm run keys', () => {
     expect(lines.map((l) => l.split('=')[0])).toEqual(['ROUTER_CLAIMS_PRIVATE_KEY', 'ROUTER_CLAIMS_PUBLIC_KEY']);
     const env = readEnv(stdout);
     expect(env.ROUTER_CLAIMS_PRIVATE_KEY).toMatch(/^-----BEGIN PRIVATE KEY-----\\n.+\\n-----END PRIVATE KEY-----$/);
-    expect(await roundTrip(env)).toEqual({ caller: { kind: 'internal', service: 'w' }, requestId: 'r' });
+    expect(await roundTrip(env)).toEqual({
+      caller: { kind: 'internal', service: 'w', credentialId: 'w', scopes: [] },
+      requestId: 'r',
+    });
     // Each run is a new pair: another run's public key refuses this run's tokens.
     const other = readEnv((await run([])).stdout);
     expect(other.ROUTER_CLAIMS_PUBLIC_KEY).not.toBe(env.ROUTER_CLAIMS_PUBLIC_KEY);

@@ -8,6 +8,8 @@
 //   npm run keys -- --write .env          write them into that file, keeping every other line;
 //                                         refuses to replace a pair already there unless --force
 //                                         (a rotation: restart the router and the subgraphs together)
+//   npm run keys -- internal <id> --scopes internal:<area>.<action>[,...]
+//                                         a new internal caller's credential (keys-internal.ts)
 //
 // PEM newlines are written as \n inside single quotes, which docker compose, Node's --env-file and
 // a shell's `source` all take literally; lib/src/config.ts (pem) restores them.
@@ -15,6 +17,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+import { runInternalKeys } from './keys-internal.ts';
 
 export const KEY_VARIABLES = ['ROUTER_CLAIMS_PRIVATE_KEY', 'ROUTER_CLAIMS_PUBLIC_KEY'] as const;
 type KeyVariable = (typeof KEY_VARIABLES)[number];
@@ -93,6 +96,10 @@ function parseArgs(argv: readonly string[]): { envFile?: string; force: boolean 
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'internal') {
+    runInternalKeys(argv.slice(1));
+    return 0;
+  }
   const opts = parseArgs(argv);
   const pair = await generateClaimsKeyPair();
   if (!opts.envFile) {

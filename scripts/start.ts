@@ -166,7 +166,7 @@ ${
   Try:  query Me { me { id email roles tenant { name planTier } } }`
     : `  (logging in through the router failed: ${JSON.stringify(body.errors ?? body)})`
 }
-  Workers: the internal API key (x-internal-api-key) is in ${env.DATA_DIR}/local-secrets.json.
+  Workers: the development internal key (x-internal-api-key; every internal scope, refused in production) is in ${env.DATA_DIR}/local-secrets.json.
   Ctrl-C stops everything; data is kept for the next start.
 `);
 }

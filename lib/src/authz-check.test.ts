@@ -8,6 +8,7 @@ import {
   and,
   deny,
   federationRules,
+  hasInternalScope,
   hasPermission,
   hasRole,
   isAuthenticated,
@@ -17,6 +18,7 @@ import {
   ownerOrAdmin,
   policy,
   type PermissionTree,
+  type Rule,
 } from './shield.ts';
 
 const sdl = /* GraphQL */ `
@@ -26,7 +28,7 @@ const sdl = /* GraphQL */ `
   }
   type Mutation {
     login(email: String!): String
-    lease: Int @requiresScopes(scopes: [["internal"]])
+    lease: Int @requiresScopes(scopes: [["internal:jobs.worker"]])
     cancel(id: ID!): Boolean @requiresScopes(scopes: [["jobs:cancel"]])
   }
   type Job @key(fields: "id") {
@@ -41,7 +43,11 @@ const sdl = /* GraphQL */ `
 const owner = ownerOrAdmin('thing', async () => null, 'jobs:admin');
 const good: PermissionTree = {
   Query: { ...federationRules, me: isAuthenticated, stats: hasPermission('jobs:read') },
-  Mutation: { login: allow, lease: isInternal, cancel: and(hasPermission('jobs:cancel'), owner) },
+  Mutation: {
+    login: allow,
+    lease: hasInternalScope('internal:jobs.worker'),
+    cancel: and(hasPermission('jobs:cancel'), owner),
+  },
   Job: { note: hasPermission('jobs:admin') },
   entities: { Job: hasPermission('jobs:read') },
 };
@@ -60,7 +66,7 @@ describe('authzDisagreements', () => {
     expect(problems).toEqual([
       'Query.me: the SDL requires @authenticated but the tree allows anyone',
       'Query.stats: the SDL requires @requiresScopes(scopes: [["jobs:read"]]) but its rule isAuthenticated: a user passes it without jobs:read',
-      'Mutation.lease: the SDL requires @requiresScopes(scopes: [["internal"]]) but its rule isUserOrInternal: a user passes it without internal',
+      'Mutation.lease: the SDL requires @requiresScopes(scopes: [["internal:jobs.worker"]]) but its rule isUserOrInternal: a user passes it without internal:jobs.worker',
       'Mutation.cancel: no rule in the permission tree',
     ]);
   });
@@ -85,12 +91,32 @@ describe('authzDisagreements', () => {
   });
 
   it('or() guarantees only what each branch does', () => {
-    const either = or(hasPermission('jobs:read'), isInternal);
+    const either = or(hasPermission('jobs:read'), hasInternalScope('internal:jobs.stats'));
     expect(authzDisagreements(sdl, { ...good, Query: { ...good.Query, stats: either } })).toEqual([
-      'Query.stats: the SDL requires @requiresScopes(scopes: [["jobs:read"]]) but its rule or: internal callers pass it, and they hold only "internal"',
+      'Query.stats: the SDL requires @requiresScopes(scopes: [["jobs:read"]]) but its rule or: an internal caller passes it without jobs:read',
     ]);
-    const scopes = { authenticated: false, scopes: [[['jobs:read'], ['internal']]] };
+    const scopes = { authenticated: false, scopes: [[['jobs:read'], ['internal:jobs.stats']]] };
     expect(unmetRequirement(either.guarantee, scopes)).toBeUndefined();
+  });
+
+  it('internal scopes: the rule must hold the scope the SDL asks; any internal credential (isInternal) does not', () => {
+    const tree = (lease: Rule) => ({ ...good, Mutation: { ...good.Mutation, lease } });
+    expect(authzDisagreements(sdl, tree(hasInternalScope('internal:jobs.worker')))).toEqual([]);
+    expect(authzDisagreements(sdl, tree(hasInternalScope('internal:jobs.worker', 'internal:extra')))).toEqual([]);
+    expect(authzDisagreements(sdl, tree(isInternal))).toEqual([
+      'Mutation.lease: the SDL requires @requiresScopes(scopes: [["internal:jobs.worker"]]) but its rule isInternal: an internal caller passes it without internal:jobs.worker',
+    ]);
+    expect(authzDisagreements(sdl, tree(hasInternalScope('internal:cpaas.outbox')))).toEqual([
+      'Mutation.lease: the SDL requires @requiresScopes(scopes: [["internal:jobs.worker"]]) but its rule hasInternalScope(internal:cpaas.outbox): an internal caller passes it without internal:jobs.worker',
+    ]);
+    // and() adds what each part holds; or() keeps only what every internal branch holds.
+    expect(authzDisagreements(sdl, tree(and(isInternal, hasInternalScope('internal:jobs.worker'))))).toEqual([]);
+    expect(
+      authzDisagreements(
+        sdl,
+        tree(or(hasInternalScope('internal:jobs.worker'), hasInternalScope('internal:cpaas.outbox'))),
+      ),
+    ).toHaveLength(1);
   });
 
   it('non-root fields: a directive without a rule, and a rule without a directive', () => {

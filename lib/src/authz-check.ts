@@ -6,11 +6,12 @@
 // SDL requires (from the rule's metadata, see rules.ts), for root fields, non-root fields and
 // entity references alike.
 import { Kind, parse, valueFromASTUntyped, type ConstDirectiveNode, type DocumentNode, type TypeNode } from 'graphql';
-import { allow, type Guarantee, type Rule } from './rules.ts';
+import { allow, isInternalScope, scopesOfGuarantee, type Guarantee, type Rule } from './rules.ts';
 import { ENTITIES, entityRules, fieldRules, type PermissionTree } from './shield.ts';
 
-/** The scope every internal caller (the platform's workers and schedulers) holds, and nothing else. */
-export const INTERNAL_SCOPE = 'internal';
+// Internal callers (the platform's workers and schedulers) hold `internal:*` scopes, each granted
+// to their own credential; users hold permissions, never an `internal:*` scope.
+export { INTERNAL_SCOPE_PREFIX, isInternalScope } from './rules.ts';
 
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 /** Added by @apollo/subgraph, not written in the SDL: lib's federationRules cover them. */
@@ -54,9 +55,12 @@ export function printRequirement(r: SdlRequirement): string {
   return parts.join(' ') || 'nothing';
 }
 
-/** Every scope list of every entry is `internal`: the field is for the platform's internal callers. */
-const internalOnly = (r: SdlRequirement) =>
-  r.scopes.length > 0 && r.scopes.every((alts) => alts.some((all) => all.every((s) => s === INTERNAL_SCOPE)));
+/** A list of scopes only internal credentials can hold. */
+const internalList = (all: readonly string[]) => all.length > 0 && all.every(isInternalScope);
+
+/** Every entry has an `internal:*`-only alternative: the field is for the platform's internal callers. */
+export const internalOnly = (r: SdlRequirement) =>
+  r.scopes.length > 0 && r.scopes.every((alts) => alts.some(internalList));
 
 /**
  * Why a rule with guarantee `g` does not ensure requirement `req`, or undefined when it does: every
@@ -68,13 +72,14 @@ export function unmetRequirement(g: Guarantee, req: SdlRequirement): string | un
   if (g.callers.has('anonymous')) return 'it admits anonymous callers';
   if (req.authenticated && !internalOnly(req) && g.callers.has('internal'))
     return 'it admits internal callers, and @authenticated means a user token';
+  const held = scopesOfGuarantee(g);
   for (const alts of req.scopes) {
-    const userOk = alts.some((all) => all.every((s) => s !== INTERNAL_SCOPE && g.permissions.has(s)));
-    const internalOk = alts.some((all) => all.every((s) => s === INTERNAL_SCOPE));
+    const userOk = alts.some((all) => all.every((s) => !isInternalScope(s) && g.permissions.has(s)));
+    const internalOk = alts.some((all) => internalList(all) && all.every((s) => held.has(s)));
     if (g.callers.has('user') && !userOk)
       return `a user passes it without ${alts.map((all) => all.join(' + ')).join(' or ')}`;
     if (g.callers.has('internal') && !internalOk)
-      return `internal callers pass it, and they hold only "${INTERNAL_SCOPE}"`;
+      return `an internal caller passes it without ${alts.map((all) => all.join(' + ')).join(' or ')}`;
   }
   return undefined;
 }
@@ -249,10 +254,19 @@ export function assertAuthorizationAgrees(
 function admittedBy(req: SdlRequirement): Guarantee {
   if (isNone(req)) return { callers: new Set(['user', 'internal', 'anonymous']), permissions: new Set() };
   const callers = new Set<'user' | 'internal'>();
-  const userAlternatives = req.scopes.map((alts) => alts.filter((all) => !all.includes(INTERNAL_SCOPE)));
+  const userAlternatives = req.scopes.map((alts) => alts.filter((all) => !all.some(isInternalScope)));
   if (userAlternatives.every((alts) => alts.length > 0)) callers.add('user');
-  const internalFits = req.scopes.every((alts) => alts.some((all) => all.every((s) => s === INTERNAL_SCOPE)));
+  const internalAlternatives = req.scopes.map((alts) => alts.filter(internalList));
+  const internalFits = internalAlternatives.every((alts) => alts.length > 0);
   if (internalFits && (!req.authenticated || internalOnly(req))) callers.add('internal');
+  // An internal caller holds, for each entry, what every one of its internal alternatives asks.
+  const scopes = new Set<string>();
+  for (const alts of internalAlternatives)
+    for (const s of alts.reduce<string[] | undefined>(
+      (acc, all) => (acc ? acc.filter((x) => all.includes(x)) : [...all]),
+      undefined,
+    ) ?? [])
+      scopes.add(s);
   // A user holds, for each entry, what every one of its alternatives asks (whichever they satisfy).
   const permissions = new Set<string>();
   for (const alts of userAlternatives) {
@@ -262,12 +276,15 @@ function admittedBy(req: SdlRequirement): Guarantee {
     );
     for (const p of common ?? []) permissions.add(p);
   }
-  return { callers, permissions };
+  return { callers, permissions, scopes };
 }
 
 /** Whether everyone `admitted` lets through passes a rule guaranteeing `rule` (as far as it is static). */
 function implies(admitted: Guarantee, rule: Guarantee): boolean {
   for (const c of admitted.callers) if (!rule.callers.has(c)) return false;
+  const admittedScopes = scopesOfGuarantee(admitted);
+  if (admitted.callers.has('internal') && ![...scopesOfGuarantee(rule)].every((s) => admittedScopes.has(s)))
+    return false;
   if (!admitted.callers.has('user')) return true;
   return [...rule.permissions].every((p) => admitted.permissions.has(p));
 }

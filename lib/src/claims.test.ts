@@ -43,6 +43,33 @@ describe('router claims token', () => {
     expect(out).toEqual({ caller, requestId: 'r1' });
   });
 
+  it("carries an internal caller's credential id and scopes; refuses an internal caller without them", async () => {
+    const keys = await testClaimsKeys();
+    const [signer, verifier] = await Promise.all([createClaimsSigner(keys), createClaimsVerifier(keys)]);
+    const opHash = operationHash(q, {});
+    const internal = {
+      kind: 'internal',
+      service: 'w-1',
+      credentialId: 'pool-a',
+      scopes: ['internal:jobs.worker'],
+    } as const;
+    const token = await signer.sign({
+      caller: { ...internal, scopes: [...internal.scopes] },
+      audience: 'jobs',
+      opHash,
+      requestId: 'r',
+    });
+    expect((await verifier.verify(token, { audience: 'jobs', opHash })).caller).toEqual(internal);
+    // A token naming an internal caller without its credential (the shared key's former shape) is refused.
+    const legacy = await signer.sign({
+      caller: { kind: 'internal', service: 'scheduler' } as never,
+      audience: 'jobs',
+      opHash,
+      requestId: 'r',
+    });
+    await expect(verifier.verify(legacy, { audience: 'jobs', opHash })).rejects.toThrow(/no valid caller/);
+  });
+
   it('cannot be replayed for another subgraph, operation or variables', async () => {
     const keys = await testClaimsKeys();
     const verifier = await createClaimsVerifier(keys);

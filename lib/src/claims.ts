@@ -39,11 +39,28 @@ export type UserCaller = {
   /** Which trusted issuer vouched for the user (auth subgraph, Auth0, development). */
   issuer: string;
 };
-export type InternalCaller = { kind: 'internal'; service: string };
+/**
+ * One of the platform's own callers (a worker pool, a scheduler, a subgraph calling the
+ * supergraph), authenticated by its own internal credential: `credentialId` names the credential
+ * (what leases and audit records are bound to), `scopes` are the `internal:*` scopes it was
+ * granted, `service` is a label it gives itself (logs only; it grants nothing).
+ */
+export type InternalCaller = { kind: 'internal'; service: string; credentialId: string; scopes: string[] };
 export type AnonymousCaller = { kind: 'anonymous' };
 export type Caller = UserCaller | InternalCaller | AnonymousCaller;
 
 export const ANONYMOUS: AnonymousCaller = Object.freeze({ kind: 'anonymous' });
+
+/**
+ * The credential id the router itself calls a subgraph under (e.g. to map an external issuer's
+ * user, router/src/auth/external-identities.ts): no configured internal credential may take it
+ * (router/src/auth/credentials.ts refuses it), so a rule can tell the router from every client.
+ */
+export const ROUTER_CREDENTIAL_ID = 'router';
+
+/** The router as an internal caller holding `scopes`. */
+export const routerCaller = (scopes: string[]): InternalCaller =>
+  Object.freeze({ kind: 'internal', service: ROUTER_CREDENTIAL_ID, credentialId: ROUTER_CREDENTIAL_ID, scopes });
 
 /** The verified claims of an access token, as the router sees them. */
 export const accessClaimsSchema = z.object({
@@ -179,7 +196,12 @@ const callerSchema: z.ZodType<Caller> = z.discriminatedUnion('kind', [
     planTier: z.string(),
     issuer: z.string(),
   }),
-  z.object({ kind: z.literal('internal'), service: z.string().min(1) }),
+  z.object({
+    kind: z.literal('internal'),
+    service: z.string().min(1),
+    credentialId: z.string().min(1).max(64),
+    scopes: z.array(z.string().max(128)).max(64),
+  }),
   z.object({ kind: z.literal('anonymous') }),
 ]);
 

@@ -2,6 +2,7 @@
 // GraphQL-over-HTTP errors for bad bodies, health endpoints, and a last-resort error handler
 // that never leaks a stack trace.
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { httpErrorBody } from './errors.ts';
@@ -97,10 +98,19 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Starts `app` on host:port (0 = any free port) and returns how to reach and stop it. */
-export function listen(app: Express, port: number, host: string, path = ''): Promise<Listening> {
+/**
+ * Starts `app` on host:port (0 = any free port) and returns how to reach and stop it; HTTPS when
+ * `tls` is given (a certificate and key, and for client certificates `ca` + `requestCert`).
+ */
+export function listen(
+  app: Express,
+  port: number,
+  host: string,
+  path = '',
+  tls?: HttpsServerOptions,
+): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = tls ? createHttpsServer(tls, app).listen(port, host) : app.listen(port, host);
     // Idle keep-alive connections outlive the client's: a client (the router's fetch, a load
     // balancer, a test) then never sends a request on a socket the server is closing at that very
     // moment, which fails it with "other side closed". Node's default of 5 s races undici's own
@@ -113,7 +123,7 @@ export function listen(app: Express, port: number, host: string, path = ''): Pro
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       resolve({
         port: addr.port,
-        url: `http://${shownHost}:${addr.port}${path}`,
+        url: `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}${path}`,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

@@ -10,10 +10,12 @@ import {
   check,
   deny,
   describeRule,
+  hasInternalScope,
   hasPermission,
   hasRole,
   isAuthenticated,
   isInternal,
+  isInternalScope,
   not,
   or,
   policy,
@@ -32,11 +34,51 @@ const user = (roles: string[], extra: string[] = []): UserCaller => ({
   planTier: 'free',
   issuer: 'test',
 });
-const INTERNAL: Caller = { kind: 'internal', service: 'worker' };
+const INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'worker',
+  credentialId: 'worker',
+  scopes: ['internal:jobs.worker'],
+};
 const verdict = async (rule: Parameters<typeof check>[0], caller: Caller, parent: unknown = {}) => {
   const v = await check(rule, parent, {}, { caller }, info);
   return v === true ? true : { code: (v as { extensions?: { code?: string } }).extensions?.code, message: v.message };
 };
+
+describe('hasInternalScope', () => {
+  const SCHEDULER: Caller = { ...INTERNAL, credentialId: 'scheduler', scopes: ['internal:cpaas.outbox'] } as Caller;
+
+  it('allows an internal credential holding every scope; refuses one without, users and anonymous callers', async () => {
+    const worker = hasInternalScope('internal:jobs.worker');
+    expect(await verdict(worker, INTERNAL)).toBe(true);
+    expect(await verdict(worker, SCHEDULER)).toEqual({
+      code: 'FORBIDDEN',
+      message: 'Missing required scope: internal:jobs.worker',
+    });
+    expect(await verdict(hasInternalScope('internal:jobs.worker', 'internal:cpaas.outbox'), INTERNAL)).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    // A user whose token claims the scope as a permission is still not an internal credential.
+    expect(await verdict(worker, user(['admin'], ['internal:jobs.worker']))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await verdict(worker, ANONYMOUS)).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('guarantees an internal caller holding the scopes; one instance per name; refuses non-internal scopes', () => {
+    const rule = hasInternalScope('internal:jobs.worker');
+    expect([...rule.guarantee.callers]).toEqual(['internal']);
+    expect([...(rule.guarantee.scopes ?? [])]).toEqual(['internal:jobs.worker']);
+    expect(hasInternalScope('internal:jobs.worker')).toBe(rule);
+    expect(() => hasInternalScope('jobs:read')).toThrow(/internal scopes start with internal:/);
+    expect(() => hasInternalScope()).toThrow();
+    expect(isInternalScope('internal:jobs.worker')).toBe(true);
+    expect(isInternalScope('internal')).toBe(false);
+    expect(isInternalScope('internal:')).toBe(false);
+    // and() adds scopes; or() keeps what every internal branch holds.
+    const both = and(rule, hasInternalScope('internal:cpaas.outbox'));
+    expect([...(both.guarantee.scopes ?? [])].sort()).toEqual(['internal:cpaas.outbox', 'internal:jobs.worker']);
+    expect([...(or(rule, isInternal).guarantee.scopes ?? [])]).toEqual([]);
+  });
+});
 
 describe('check', () => {
   it('answers each rule as graphql-shield would, with the error a refusal carries', async () => {

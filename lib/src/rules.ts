@@ -37,6 +37,8 @@ export interface Guarantee {
   callers: ReadonlySet<CallerKind>;
   /** Permissions every user who passes holds. */
   permissions: ReadonlySet<string>;
+  /** Internal scopes (`internal:*`) every internal caller who passes holds (absent: none). */
+  scopes?: ReadonlySet<string>;
 }
 
 /**
@@ -59,10 +61,18 @@ export interface Rule {
   readonly cache: RuleCache;
 }
 
-const guarantee = (callers: readonly CallerKind[], permissions: Iterable<string> = []): Guarantee => ({
+const guarantee = (
+  callers: readonly CallerKind[],
+  permissions: Iterable<string> = [],
+  scopes: Iterable<string> = [],
+): Guarantee => ({
   callers: new Set(callers),
   permissions: new Set(permissions),
+  scopes: new Set(scopes),
 });
+
+/** The internal scopes a guarantee promises (none when it says nothing about them). */
+export const scopesOfGuarantee = (g: Guarantee): ReadonlySet<string> => g.scopes ?? new Set<string>();
 
 export const allow: Rule = Object.freeze({
   kind: 'allow',
@@ -92,6 +102,8 @@ export interface PolicyOptions {
   callers?: readonly CallerKind[];
   /** Permissions every user who passes holds (default: none). */
   guarantees?: readonly string[];
+  /** Internal scopes every internal caller who passes holds (default: none). */
+  scopes?: readonly string[];
   /** Permissions the rule checks (a business policy's exception for administrators, say). */
   permissions?: readonly string[];
 }
@@ -110,7 +122,7 @@ export function policy<Ctx extends RuleContext = RuleContext, Parent = unknown, 
     kind: 'rule',
     name,
     rules: [],
-    guarantee: guarantee(opts.callers ?? ALL_CALLERS, opts.guarantees),
+    guarantee: guarantee(opts.callers ?? ALL_CALLERS, opts.guarantees, opts.scopes),
     permissions: new Set([...(opts.permissions ?? []), ...(opts.guarantees ?? [])]),
     fn: fn as RuleFunction<RuleContext, unknown, unknown>,
     cache: opts.cache ?? 'strict',
@@ -146,6 +158,7 @@ export const and = (...rules: Rule[]): Rule =>
   logic('and', rules, {
     callers: intersect(rules.map((r) => r.guarantee.callers)),
     permissions: union(rules.map((r) => r.guarantee.permissions)),
+    scopes: union(rules.map((r) => scopesOfGuarantee(r.guarantee))),
   });
 
 /** Passes when any rule passes. A user passes through one that admits users: only what all of those guarantee holds. */
@@ -153,6 +166,9 @@ export const or = (...rules: Rule[]): Rule =>
   logic('or', rules, {
     callers: union(rules.map((r) => r.guarantee.callers)),
     permissions: intersect(rules.filter((r) => r.guarantee.callers.has('user')).map((r) => r.guarantee.permissions)),
+    scopes: intersect(
+      rules.filter((r) => r.guarantee.callers.has('internal')).map((r) => scopesOfGuarantee(r.guarantee)),
+    ),
   });
 
 /** Passes when the rule refuses. Guarantees nothing. */
@@ -189,12 +205,45 @@ function userPolicy<Ctx extends RuleContext = RuleContext, Parent = unknown, Arg
 /** Refuses anonymous and internal callers: a verified user token is required. */
 export const isAuthenticated = userPolicy('isAuthenticated', () => true, { cache: 'contextual' });
 
-/** The platform's own workers and schedulers (internal API key); any user token is refused. */
+/**
+ * Any of the platform's own callers (an internal credential, whatever its scopes); any user token
+ * is refused. A field for some internal callers only wants `hasInternalScope`.
+ */
 export const isInternal = policy(
   'isInternal',
   (_p, _a, ctx) => (ctx.caller.kind === 'internal' ? true : forbidden('Internal callers only')),
   { cache: 'contextual', callers: ['internal'] },
 );
+
+/** What every internal scope starts with: `internal:<area>.<action>`, e.g. `internal:jobs.worker`. */
+export const INTERNAL_SCOPE_PREFIX = 'internal:';
+export const isInternalScope = (scope: string): boolean =>
+  scope.startsWith(INTERNAL_SCOPE_PREFIX) && scope.length > INTERNAL_SCOPE_PREFIX.length;
+
+/**
+ * An internal credential granted every one of `scopes` (`internal:*`), as the SDL's
+ * @requiresScopes(scopes: [[...]]) on the field asks; users, anonymous callers and internal
+ * credentials without them are FORBIDDEN.
+ */
+export function hasInternalScope(...scopes: string[]): Rule {
+  if (scopes.length === 0) throw new Error('hasInternalScope() needs a scope');
+  for (const s of scopes)
+    if (!isInternalScope(s))
+      throw new Error(`hasInternalScope(${s}): internal scopes start with ${INTERNAL_SCOPE_PREFIX}`);
+  const name = `hasInternalScope(${scopes.join(',')})`;
+  return builtin(name, () =>
+    policy(
+      name,
+      (_p, _a, ctx) => {
+        if (ctx.caller.kind !== 'internal') return forbidden('Internal callers only');
+        const held = ctx.caller.scopes;
+        const missing = scopes.filter((s) => !held.includes(s));
+        return missing.length === 0 ? true : forbidden(`Missing required scope: ${missing.join(', ')}`, [...scopes]);
+      },
+      { cache: 'contextual', callers: ['internal'], scopes },
+    ),
+  );
+}
 
 /** A verified user or an internal caller (e.g. the gateway resolving entities for a worker). */
 export const isUserOrInternal = policy(

@@ -14,12 +14,23 @@ const security = new Map<string, FieldRequirement>([
   ['Query.me', { authenticated: true, scopes: [] }],
   ['Query.jobs', { authenticated: false, scopes: [[['jobs:read']]] }],
   // @authenticated (say, through its type) on a field that is for internal callers.
-  ['Query.lease', { authenticated: true, scopes: [[['internal']]] }],
-  ['Mutation.lease', { authenticated: false, scopes: [[['internal']]] }],
+  ['Query.lease', { authenticated: true, scopes: [[['internal:jobs.worker']]] }],
+  ['Mutation.lease', { authenticated: false, scopes: [[['internal:jobs.worker']]] }],
 ]);
 
 const ANON: Caller = { kind: 'anonymous' };
-const INTERNAL: Caller = { kind: 'internal', service: 'scheduler' };
+const INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'scheduler',
+  credentialId: 'scheduler',
+  scopes: ['internal:jobs.worker'],
+};
+const OTHER_INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'mailer',
+  credentialId: 'mailer',
+  scopes: ['internal:cpaas.outbox'],
+};
 
 function requirements(query: string) {
   const document = parse(query);
@@ -93,5 +104,16 @@ describe('internal callers and @authenticated', () => {
     expect(refused('{ lease }', INTERNAL)).toBeUndefined();
     expect(refused('mutation { lease }', INTERNAL)).toBeUndefined();
     expect(refused('{ lease me }', INTERNAL)?.code).toBe('FORBIDDEN');
+  });
+
+  it("a credential without the field's internal scope is refused, naming the scope", () => {
+    expect(refused('mutation { lease }', OTHER_INTERNAL)).toEqual({
+      code: 'FORBIDDEN',
+      status: 403,
+      message: 'Missing required permission: internal:jobs.worker',
+    });
+    expect(refusal(requirements('mutation { lease }'), OTHER_INTERNAL)?.extensions.requiredPermissions).toEqual([
+      'internal:jobs.worker',
+    ]);
   });
 });

@@ -16,10 +16,10 @@ import {
 } from 'graphql';
 import type { Caller } from '@eventzr/lib/claims';
 import { forbidden, unauthenticated } from '@eventzr/lib/errors';
-import { INTERNAL_SCOPE } from '@eventzr/lib/authz-check';
+import { internalOnly, isInternalScope } from '@eventzr/lib/authz-check';
 import type { SecurityMap } from './supergraph.ts';
 
-export { INTERNAL_SCOPE };
+export { isInternalScope };
 
 /**
  * Root field selections (distinct response keys, aliases included, `__typename` not) one
@@ -120,7 +120,7 @@ export function operationRequirements(
       const req = security.get(`${parent.name}.${node.name.value}`);
       if (!req) return;
       result.authenticated ||= req.authenticated;
-      result.userRequired ||= req.authenticated && !internalScoped(req.scopes);
+      result.userRequired ||= req.authenticated && !internalOnly(req);
       for (const s of req.scopes) {
         const key = JSON.stringify(s);
         if (!seenScopes.has(key)) {
@@ -136,16 +136,14 @@ export function operationRequirements(
   return result;
 }
 
-/** The scopes a caller holds: a user's effective permissions; an internal caller's `internal`. */
+/**
+ * The scopes a caller holds: a user's effective permissions (never an `internal:*` scope, whatever
+ * a token's `permissions` claim says); an internal credential's own scopes.
+ */
 export function scopesOf(caller: Caller): ReadonlySet<string> {
-  if (caller.kind === 'user') return new Set(caller.permissions);
-  if (caller.kind === 'internal') return new Set([INTERNAL_SCOPE]);
+  if (caller.kind === 'user') return new Set(caller.permissions.filter((p) => !isInternalScope(p)));
+  if (caller.kind === 'internal') return new Set(caller.scopes.filter(isInternalScope));
   return new Set();
-}
-
-/** Every scope entry of a field is satisfied by `internal` alone: the field is meant for internal callers. */
-function internalScoped(scopes: readonly string[][][]): boolean {
-  return scopes.length > 0 && scopes.every((alts) => alts.some((all) => all.every((s) => s === INTERNAL_SCOPE)));
 }
 
 /**

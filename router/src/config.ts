@@ -1,6 +1,7 @@
 // The router process's configuration: lib's shared variables plus the router's own. Parsed once
 // at start (lib/config readConfig); every invalid variable is named in one error.
 import { z } from 'zod';
+import { CredentialConfigError, parseCredentials } from './auth/credentials.ts';
 import {
   alwaysCheck,
   bool,
@@ -11,6 +12,7 @@ import {
   httpUrl,
   optionalString,
   optionalUrl,
+  pem,
   port,
   positiveInt,
   registryEnv,
@@ -94,7 +96,37 @@ const routerShape = {
   ),
   INTERNAL_API_KEY: optionalString
     .pipe(z.string().min(32).optional())
-    .describe('key of internal callers (x-internal-api-key), at least 32 characters; unset: no internal access'),
+    .describe(
+      'development and test only (refused when NODE_ENV=production): one internal key (x-internal-api-key, at least 32 characters) holding every internal scope; production uses INTERNAL_CREDENTIALS',
+    ),
+  INTERNAL_CREDENTIALS: optionalString
+    .transform((v, ctx) => {
+      try {
+        return parseCredentials(v);
+      } catch (e) {
+        if (!(e instanceof CredentialConfigError)) throw e;
+        ctx.addIssue({ code: 'custom', message: e.message });
+        return z.NEVER;
+      }
+    })
+    .describe(
+      "internal callers' credentials, one per line or separated by ';': `<id> sha256=<key digest> scopes=internal:<area>.<action>,... [revoked]` (npm run keys -- internal <id> --scopes ...)",
+    ),
+  ROUTER_TLS_CERT: pem.describe('serve HTTPS: the certificate chain (PEM, newlines as \\n); with ROUTER_TLS_KEY'),
+  ROUTER_TLS_KEY: pem.describe("serve HTTPS: the certificate's private key (PEM, newlines as \\n)"),
+  ROUTER_MTLS_CA: pem.describe(
+    "CA certificate(s) (PEM) that issue internal callers' client certificates; set: ROUTER_MTLS_SCOPES need a verified client certificate whose subject CN is the caller's credential id (needs ROUTER_TLS_CERT)",
+  ),
+  ROUTER_MTLS_SCOPES: z
+    .string()
+    .default('internal:jobs.worker')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .describe('comma-separated internal scopes whose fields need a client certificate when ROUTER_MTLS_CA is set'),
   TOKEN_CACHE_MAX: positiveInt(10_000).describe('most verified access tokens kept in memory until their exp'),
   BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
   CORS_ORIGINS: optionalString
@@ -144,6 +176,25 @@ export const routerEnvSchema = z
         code: 'custom',
         path: ['DEVELOPMENT_AUTH_ENABLED'],
         message: 'must not be true when NODE_ENV=production (anonymous callers would act as a user)',
+      });
+    if (prod && env.INTERNAL_API_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INTERNAL_API_KEY'],
+        message:
+          'the shared development key is refused when NODE_ENV=production: give each internal caller its own credential in INTERNAL_CREDENTIALS',
+      });
+    if (Boolean(env.ROUTER_TLS_CERT) !== Boolean(env.ROUTER_TLS_KEY))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROUTER_TLS_CERT'],
+        message: 'ROUTER_TLS_CERT and ROUTER_TLS_KEY are set together or not at all',
+      });
+    if (env.ROUTER_MTLS_CA && !env.ROUTER_TLS_CERT)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROUTER_MTLS_CA'],
+        message: 'client certificates need HTTPS: set ROUTER_TLS_CERT and ROUTER_TLS_KEY too',
       });
     if (prod && env.DEV_JWT_SECRET)
       ctx.addIssue({

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '@eventzr/lib/claims';
 import { requestIdFrom } from '@eventzr/lib/http';
+import type { ClientCertificate } from './tls.ts';
 import type { CheckedOperation } from './operation.ts';
 
 export interface RequestMeta {
@@ -18,6 +19,8 @@ export interface RouterContext extends RequestMeta {
   caller: Caller;
   /** Client headers passed on to subgraphs after validation (Idempotency-Key, x-budget-max-usd). */
   forward: Readonly<Record<string, string>>;
+  /** The client certificate the router's mTLS CA verified on this connection (tls.ts). */
+  clientCertificate?: ClientCertificate;
   /** The operation operation.ts resolved and checked: the one Apollo and the gateway execute. */
   operation?: CheckedOperation;
 }

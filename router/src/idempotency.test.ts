@@ -157,10 +157,18 @@ describe('savable: which mutation responses are saved', () => {
       idempotencyStoreKey(user('t1'), 'k'),
       idempotencyStoreKey(user('t2'), 'k'),
       idempotencyStoreKey(user('t1', 'u2'), 'k'),
-      idempotencyStoreKey(callerScope({ kind: 'internal', service: 'scheduler' })!, 'k'),
+      idempotencyStoreKey(
+        callerScope({ kind: 'internal', service: 'scheduler', credentialId: 'pool-a', scopes: [] })!,
+        'k',
+      ),
+      // Another credential under the same self-given service label: its own keys.
+      idempotencyStoreKey(
+        callerScope({ kind: 'internal', service: 'scheduler', credentialId: 'pool-b', scopes: [] })!,
+        'k',
+      ),
       idempotencyStoreKey(user('t1'), 'k2'),
     ]);
-    expect(keys.size).toBe(5);
+    expect(keys.size).toBe(6);
     expect(idempotencyStoreKey(user('t1'), 'k')).toBe(idempotencyStoreKey(user('t1'), 'k'));
     const fp = requestFingerprint(ENQUEUE, 'Enqueue', { type: 'a', n: { x: 1, y: 2 } });
     expect(requestFingerprint(ENQUEUE, 'Enqueue', { n: { y: 2, x: 1 }, type: 'a' })).toBe(fp);

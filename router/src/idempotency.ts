@@ -14,7 +14,7 @@
 //     the key (deleteIf ours) so the client can retry. A late finisher whose lease expired and
 //     whose key another request took touches nothing.
 //
-// The key is scoped to its caller (user: issuer + tenant + user; internal: its service), so one
+// The key is scoped to its caller (user: issuer + tenant + user; internal: its credential, not its self-given service label), so one
 // caller's key never reaches another's response, and the fingerprint is a SHA-256 of the
 // operation text, the operation name and the canonical variables (lib/claims operationHash).
 import { createHash, randomUUID } from 'node:crypto';
@@ -48,7 +48,7 @@ export function callerScope(caller: Caller): string | undefined {
     case 'user':
       return `user\n${caller.issuer}\n${caller.tenantId}\n${caller.userId}`;
     case 'internal':
-      return `internal\n${caller.service}`;
+      return `internal\n${caller.credentialId}`;
     default:
       return undefined;
   }

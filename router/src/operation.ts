@@ -47,6 +47,7 @@ import type { RouterContext } from './context.ts';
 import { metaOf } from './http.ts';
 import { publicSchemaOf, type PublicSchema } from './public-schema.ts';
 import type { SecurityMap } from './supergraph.ts';
+import { mtlsRefusal, type ClientCertificate, type MtlsPolicy } from './tls.ts';
 
 /** The operation the router resolved and checked; Apollo and the gateway must execute exactly it. */
 export interface CheckedOperation {
@@ -62,6 +63,8 @@ export interface OperationRequest {
   operationName: unknown;
   method: string;
   caller: Caller;
+  /** The client certificate the mTLS CA verified on the request's connection (tls.ts). */
+  clientCertificate?: ClientCertificate | undefined;
 }
 
 export type GateAnswer =
@@ -212,6 +215,8 @@ const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean(
 export interface OperationGateOptions {
   security: SecurityMap;
   production: boolean;
+  /** Fields that need a verified client certificate (ROUTER_MTLS_CA); undefined: none. */
+  mtls?: MtlsPolicy | undefined;
   /** Documents remembered (default 1000) and their total length in characters (default 8 M). */
   cacheEntries?: number;
   cacheChars?: number;
@@ -304,7 +309,9 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
       requirements = operationRequirements(api, entry.document, operation, security);
       entry.requirements.set(operation, requirements);
     }
-    const refused = refusal(requirements, req.caller);
+    const refused =
+      refusal(requirements, req.caller) ??
+      mtlsRefusal(opts.mtls, requirements.scopes, req.caller, req.clientCertificate);
     if (refused) return { ok: false, status: httpStatusOf[String(refused.extensions.code)] ?? 400, errors: [refused] };
     return { ok: true, operation: { name: operation.name?.value, type: operation.operation, source: req.query } };
   };
@@ -324,7 +331,13 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
     }
     // The Sandbox page (a GET without an operation) is Apollo's to answer; http.ts refused the rest.
     if (typeof query !== 'string') return next();
-    const answer = check({ query, operationName, method: req.method, caller: context.caller });
+    const answer = check({
+      query,
+      operationName,
+      method: req.method,
+      caller: context.caller,
+      clientCertificate: context.clientCertificate,
+    });
     if (answer.ok) {
       context.operation = answer.operation;
       return next();

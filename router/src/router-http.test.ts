@@ -44,7 +44,8 @@ async function start(env: Record<string, string | undefined> = {}, subgraphUrls:
   return { router, url: (await router.listen(0)).url };
 }
 
-const production = { NODE_ENV: 'production', DEV_JWT_SECRET: '' };
+// Production refuses the development secrets the fixtures' config carries.
+const production = { NODE_ENV: 'production', DEV_JWT_SECRET: '', INTERNAL_API_KEY: '' };
 
 let dev: { router: Router; url: string };
 let prod: { router: Router; url: string };

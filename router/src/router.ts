@@ -24,9 +24,10 @@ import { jsonBody, listen, type Listening } from '@eventzr/lib/http';
 import { createLogger, type Logger } from '@eventzr/lib/logger';
 import { openSharedStore, type SharedStore } from '@eventzr/lib/store';
 import { createAuthenticator } from './auth/authenticate.ts';
+import { credentialStore, internalScopesOf } from './auth/credentials.ts';
 import type { RouterEnv } from './config.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
-import { createExternalIdentities, type ExternalIdentityStats } from './auth/external-identities.ts';
+import { createExternalIdentities, ROUTER_CALLER, type ExternalIdentityStats } from './auth/external-identities.ts';
 import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
 import {
   checkGraphQLBody,
@@ -44,6 +45,7 @@ import { readinessCheck, type Readiness } from './readiness.ts';
 import { sandboxOptions } from './sandbox.ts';
 import { SubgraphDataSource } from './subgraph-source.ts';
 import { loadSupergraph, readSupergraphFile, type LoadedSupergraph } from './supergraph.ts';
+import { mtlsPolicy, tlsServerOptions, verifiedClientCertificate } from './tls.ts';
 
 /** Origins Apollo Sandbox calls from; allowed in development only. */
 const SANDBOX_ORIGINS = ['https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
@@ -117,12 +119,22 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   });
   const authenticator = createAuthenticator({
     tokens,
-    internalApiKey: config.INTERNAL_API_KEY,
+    // INTERNAL_API_KEY (development and tests; refused in production) holds every internal scope
+    // but the router's own (ROUTER_CALLER's: fields only the router itself calls).
+    credentials: credentialStore(
+      config.INTERNAL_CREDENTIALS,
+      config.INTERNAL_API_KEY
+        ? {
+            key: config.INTERNAL_API_KEY,
+            scopes: internalScopesOf(supergraph.security).filter((s) => !ROUTER_CALLER.scopes.includes(s)),
+          }
+        : undefined,
+    ),
     developmentAuth: config.DEVELOPMENT_AUTH_ENABLED,
   });
 
   // Resolves each request's one operation and runs every router-level check on it (operation.ts).
-  const gate = createOperationGate({ security: supergraph.security, production });
+  const gate = createOperationGate({ security: supergraph.security, production, mtls: mtlsPolicy(config) });
   const store =
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
 
@@ -205,7 +217,13 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       return sendRouterError(res, auth.status, auth.code, auth.message);
     }
     res.locals.meta = responseMeta(requestMeta, auth.caller);
-    const context: RouterContext = { ...requestMeta, caller: auth.caller, forward: forwarded.forward };
+    const certificate = verifiedClientCertificate(req);
+    const context: RouterContext = {
+      ...requestMeta,
+      caller: auth.caller,
+      forward: forwarded.forward,
+      ...(certificate ? { clientCertificate: certificate } : {}),
+    };
     res.locals.context = context;
     next();
   };
@@ -249,7 +267,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     externalIdentityStats: externalIdentities?.stats,
     ready,
     async listen(port, host = '127.0.0.1') {
-      const l = await listen(app, port, host, '/graphql');
+      const l = await listen(app, port, host, '/graphql', tlsServerOptions(config));
       listeners.add(l);
       return {
         ...l,

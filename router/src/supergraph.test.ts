@@ -6,7 +6,7 @@ import { operationRequirements, refusal } from './authorization.ts';
 import { composeFixtureSupergraph } from './__fixtures__/fixtures.ts';
 import { loadSupergraph } from './supergraph.ts';
 import { developmentCaller } from './auth/authenticate.ts';
-import { ANONYMOUS, type UserCaller } from '@eventzr/lib/claims';
+import { ANONYMOUS, type Caller, type UserCaller } from '@eventzr/lib/claims';
 
 const sdl = composeFixtureSupergraph('http://file-auth:4001/graphql', 'http://file-jobs:4002/graphql');
 
@@ -46,8 +46,8 @@ describe('supergraph loading', () => {
       'Query.failing': { authenticated: false, scopes: [[['jobs:read']]] },
       'Query.workers': { authenticated: false, scopes: [[['jobs:admin']]] },
       'Mutation.logout': { authenticated: true, scopes: [] },
-      'Mutation.provisionExternalIdentity': { authenticated: false, scopes: [[['internal']]] },
-      'Mutation.leaseJobs': { authenticated: false, scopes: [[['internal']]] },
+      'Mutation.provisionExternalIdentity': { authenticated: false, scopes: [[['internal:auth.provision']]] },
+      'Mutation.leaseJobs': { authenticated: false, scopes: [[['internal:jobs.worker']]] },
       'Mutation.enqueueJob': { authenticated: false, scopes: [[['jobs:create']]] },
       'Job.adminNote': { authenticated: false, scopes: [[['jobs:admin']]] },
     });
@@ -148,13 +148,26 @@ describe('layer-1 requirements of an operation', () => {
     expect(refusal(await req('{ jobs { id } }'), ANONYMOUS)?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('gives an internal caller the `internal` scope and nothing else', async () => {
-    const internal = { kind: 'internal', service: 'worker' } as const;
+  it("gives an internal caller its credential's scopes and nothing else", async () => {
+    const internal: Caller = {
+      kind: 'internal',
+      service: 'worker',
+      credentialId: 'worker',
+      scopes: ['internal:jobs.worker'],
+    };
+    const scheduler: Caller = { ...internal, credentialId: 'scheduler', scopes: ['internal:cpaas.outbox'] };
     expect(refusal(await req('mutation { leaseJobs(max: 1) { id } }'), internal)).toBeUndefined();
+    expect(refusal(await req('mutation { leaseJobs(max: 1) { id } }'), scheduler)?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      requiredPermissions: ['internal:jobs.worker'],
+    });
     expect(refusal(await req('mutation { leaseJobs(max: 1) { id } }'), viewer)?.extensions).toMatchObject({
       code: 'FORBIDDEN',
-      requiredPermissions: ['internal'],
+      requiredPermissions: ['internal:jobs.worker'],
     });
+    // A user token's `permissions` claim cannot grant an internal scope.
+    const forged: Caller = { ...viewer, permissions: [...viewer.permissions, 'internal:jobs.worker'] };
+    expect(refusal(await req('mutation { leaseJobs(max: 1) { id } }'), forged)?.extensions?.code).toBe('FORBIDDEN');
     expect(refusal(await req('{ jobs { id } }'), internal)?.extensions?.code).toBe('FORBIDDEN');
     // @authenticated means a user: an internal caller holds scopes, not a user token (as the
     // shield's isAuthenticated says at layer 2), so it is refused here, before any subgraph.

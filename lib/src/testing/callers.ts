@@ -31,8 +31,19 @@ export function userCaller(opts: {
   };
 }
 
-/** A platform worker or scheduler (the internal API key). */
-export const internalCaller = (service = 'test-worker'): InternalCaller => ({ kind: 'internal', service });
+/**
+ * A platform worker or scheduler: an internal credential (`credentialId`, default the service
+ * label) holding `scopes` (default none: pass the `internal:*` scopes the fields under test ask).
+ */
+export const internalCaller = (
+  service = 'test-worker',
+  opts: { scopes?: string[]; credentialId?: string } = {},
+): InternalCaller => ({
+  kind: 'internal',
+  service,
+  credentialId: opts.credentialId ?? service,
+  scopes: opts.scopes ?? [],
+});
 
 /** A fresh tenant with an admin, two users and a viewer. */
 export function tenantFixture(planTier = 'professional') {

@@ -19,9 +19,9 @@ import { createSubgraphServer, type SubgraphDefinition } from '@eventzr/lib/serv
 import {
   allow,
   federationRules,
+  hasInternalScope,
   hasPermission,
   isAuthenticated,
-  isInternal,
   isUserOrInternal,
 } from '@eventzr/lib/shield';
 import { createTestDatabase, postJson, testClaimsKeys, type TestDatabase } from '@eventzr/lib/testing';
@@ -77,7 +77,7 @@ type Mutation {
   login(input: LoginInput!): LoginPayload!
   logout: Boolean! @authenticated
   provisionExternalIdentity(input: ProvisionExternalIdentityInput!): ProvisionExternalIdentityPayload!
-    @requiresScopes(scopes: [["internal"]])
+    @requiresScopes(scopes: [["internal:auth.provision"]])
     @inaccessible
 }
 input ProvisionExternalIdentityInput @inaccessible {
@@ -103,7 +103,7 @@ type Query {
   workers: [Worker!]! @requiresScopes(scopes: [["jobs:admin"]])
 }
 type Mutation {
-  leaseJobs(max: Int!): [Job!]! @requiresScopes(scopes: [["internal"]])
+  leaseJobs(max: Int!): [Job!]! @requiresScopes(scopes: [["internal:jobs.worker"]])
   enqueueJob(type: String!, payload: JSON): Job! @requiresScopes(scopes: [["jobs:create"]])
 }
 type Job @key(fields: "id") {
@@ -161,7 +161,11 @@ function authDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
     } as never,
     permissions: {
       Query: { ...federationRules, me: isAuthenticated, users: hasPermission(Permission.USERS_ADMIN) },
-      Mutation: { login: allow, logout: isAuthenticated, provisionExternalIdentity: isInternal },
+      Mutation: {
+        login: allow,
+        logout: isAuthenticated,
+        provisionExternalIdentity: hasInternalScope('internal:auth.provision'),
+      },
       entities: { User: isUserOrInternal },
     },
     createLoaders: () => ({}),
@@ -239,7 +243,10 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
         failing: canRead,
         workers: hasPermission(Permission.JOBS_ADMIN),
       },
-      Mutation: { leaseJobs: isInternal, enqueueJob: hasPermission(Permission.JOBS_CREATE) },
+      Mutation: {
+        leaseJobs: hasInternalScope('internal:jobs.worker'),
+        enqueueJob: hasPermission(Permission.JOBS_CREATE),
+      },
       Job: { adminNote: hasPermission(Permission.JOBS_ADMIN) },
       entities: { Job: canRead },
     },

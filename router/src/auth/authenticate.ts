@@ -1,9 +1,10 @@
-// Who is calling: a verified user token, the platform's internal API key, or nobody. Runs before
-// GraphQL; a failure here is answered at once (401/403/503) and no subgraph is ever called.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Who is calling: a verified user token, one of the platform's internal credentials (its own key,
+// see credentials.ts), or nobody. Runs before GraphQL; a failure here is answered at once
+// (401/403/503) and no subgraph is ever called.
 import type { IncomingHttpHeaders } from 'node:http';
 import { ANONYMOUS, type Caller, type InternalCaller } from '@eventzr/lib/claims';
 import { DEV_AUTH_USER, devUserCaller } from '@eventzr/lib/dev-seed';
+import type { CredentialStore } from './credentials.ts';
 import { TokenError, type TokenVerifier } from './tokens.ts';
 
 export const INTERNAL_KEY_HEADERS = ['x-internal-api-key', 'x-api-key'] as const;
@@ -12,14 +13,6 @@ const SERVICE_LABEL = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export type Authentication =
   { ok: true; caller: Caller } | { ok: false; status: 401 | 403 | 503; code: string; message: string; reason: string };
-
-/** Compares a presented key with the configured one in constant time; no key configured → nothing matches. */
-export function internalKeyCheck(configured: string | undefined): (presented: string) => boolean {
-  if (!configured) return () => false;
-  // Digests first: timingSafeEqual needs equal lengths, and hashing hides the key's length too.
-  const expected = createHash('sha256').update(configured).digest();
-  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
-}
 
 /** The identity an anonymous request takes under DEVELOPMENT_AUTH_ENABLED (never in production). */
 export function developmentCaller(): Caller {
@@ -42,10 +35,10 @@ const refuse = (reason: string, message = 'Invalid authentication credentials'):
 
 export function createAuthenticator(deps: {
   tokens: TokenVerifier;
-  internalApiKey: string | undefined;
+  /** The internal credentials accepted (none: internal access disabled). */
+  credentials: CredentialStore;
   developmentAuth: boolean;
 }): Authenticator {
-  const keyMatches = internalKeyCheck(deps.internalApiKey);
   const devCaller = deps.developmentAuth ? developmentCaller() : undefined;
 
   return {
@@ -61,12 +54,16 @@ export function createAuthenticator(deps: {
             'Send either a bearer token or an internal API key, not both',
           );
         if (keys.length > 1 && keys[0] !== keys[1]) return refuse('two different internal keys');
-        if (!keyMatches(keys[0]!))
-          return refuse(deps.internalApiKey ? 'wrong internal key' : 'internal access disabled');
+        if (!deps.credentials.enabled) return refuse('internal access disabled');
+        // Unknown and revoked keys get the same answer; the log says which.
+        const match = deps.credentials.match(keys[0]!);
+        if (!match.ok) return refuse(match.reason);
         const label = single(headers['x-internal-service']);
         const caller: InternalCaller = {
           kind: 'internal',
-          service: label && SERVICE_LABEL.test(label) ? label : 'internal',
+          service: label && SERVICE_LABEL.test(label) ? label : match.credential.id,
+          credentialId: match.credential.id,
+          scopes: [...match.credential.scopes],
         };
         return { ok: true, caller };
       }

@@ -10,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import {
   CLAIMS_HEADER,
   operationHash,
+  routerCaller,
   type AccessClaims,
   type ClaimsSigner,
   type InternalCaller,
@@ -21,8 +22,11 @@ import { TokenError } from './tokens.ts';
 export const PROVISION_OPERATION =
   'mutation ProvisionExternalIdentity($input: ProvisionExternalIdentityInput!) { provisionExternalIdentity(input: $input) { userId } }';
 
+/** The scope provisionExternalIdentity asks for (auth's SDL); only the router's own caller holds it. */
+export const PROVISION_SCOPE = 'internal:auth.provision';
+
 /** The caller the router presents itself as (the auth subgraph's `isRouter` rule). */
-export const ROUTER_CALLER: InternalCaller = Object.freeze({ kind: 'internal', service: 'router' });
+export const ROUTER_CALLER: InternalCaller = routerCaller([PROVISION_SCOPE]);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

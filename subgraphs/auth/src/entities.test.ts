@@ -104,7 +104,7 @@ describe('_entities', () => {
   });
 
   it('refuses internal callers (they have no tenant, and hold no users:read) and anonymous ones', async () => {
-    const internal = await entities({ kind: 'internal', service: 'worker' }, [
+    const internal = await entities({ kind: 'internal', service: 'worker', credentialId: 'worker', scopes: [] }, [
       userRef(usersOf(TENANT_A.id)[0]!.id),
       tenantRef(TENANT_A.id),
     ]);

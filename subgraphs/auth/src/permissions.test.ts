@@ -3,7 +3,7 @@
 // (That the SDL and the tree agree is lib's check, run when the subgraph starts and by schema:check.)
 import { Kind, type ObjectTypeDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANONYMOUS, CLAIMS_HEADER, type Caller } from '@eventzr/lib/claims';
+import { ANONYMOUS, CLAIMS_HEADER, routerCaller, type Caller } from '@eventzr/lib/claims';
 import { buildShieldedSchema } from '@eventzr/lib/server';
 import { definitionOf } from '@eventzr/lib/subgraph';
 import { guardedFields } from '@eventzr/lib/shield';
@@ -17,7 +17,12 @@ beforeAll(async () => {
 });
 afterAll(() => auth?.sg.close());
 
-const INTERNAL: Caller = { kind: 'internal', service: 'jobs-worker' };
+const INTERNAL: Caller = {
+  kind: 'internal',
+  service: 'jobs-worker',
+  credentialId: 'jobs-worker',
+  scopes: ['internal:jobs.worker'],
+};
 
 /** One operation per root field, with input that passes validation. */
 const ROOT_OPERATIONS: Record<string, { query: string; variables?: Record<string, unknown> }> = {
@@ -61,7 +66,7 @@ const ROOT_OPERATIONS: Record<string, { query: string; variables?: Record<string
     },
   },
 };
-const ROUTER: Caller = { kind: 'internal', service: 'router' };
+const ROUTER: Caller = routerCaller(['internal:auth.provision']);
 const run = (caller: Caller, field: string) => {
   const op = ROOT_OPERATIONS[field]!;
   return auth.sg.exec(caller, op.query, op.variables ?? {});
@@ -144,6 +149,14 @@ describe('rules', () => {
     expect(firstError(await run(ANONYMOUS, field))?.code).toBe('UNAUTHENTICATED');
     expect(firstError(await run(INTERNAL, field))?.code).toBe('FORBIDDEN');
     expect(firstError(await run(callerFor('admin@eventzr.com'), field))?.code).toBe('FORBIDDEN');
+    // The scope alone is not enough: only the router's own credential (no configured one may take its id).
+    const scoped: Caller = {
+      kind: 'internal',
+      service: 'pool',
+      credentialId: 'pool',
+      scopes: ['internal:auth.provision'],
+    };
+    expect(firstError(await run(scoped, field))?.code).toBe('FORBIDDEN');
   });
 
   it('isUserOrInternal (_entities): anonymous callers are UNAUTHENTICATED before any entity rule', async () => {

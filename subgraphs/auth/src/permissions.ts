@@ -1,11 +1,14 @@
 // Layer-2 authorization of the auth subgraph: a rule per root field, per field that needs more
 // than its parent's rule, and per entity. lib checks at start (and schema:check in CI) that it
 // agrees with the @authenticated / @requiresScopes of schema.graphql.
+import { ROUTER_CREDENTIAL_ID } from '@eventzr/lib/claims';
 import { forbidden, unauthenticated } from '@eventzr/lib/errors';
 import { Permission } from '@eventzr/lib/permissions';
 import {
   allow,
+  and,
   federationRules,
+  hasInternalScope,
   hasPermission,
   isAuthenticated,
   policy,
@@ -26,25 +29,28 @@ const readsUsers = hasPermission(Permission.USERS_READ);
 /** A user's roles and permissions: their own, or any user's for an administrator of users. */
 const selfOrUsersAdmin = selfOrAdmin('user', Permission.USERS_ADMIN);
 
+/** The scope provisionExternalIdentity asks for in the SDL (the router's own caller holds it). */
+export const PROVISION_SCOPE = 'internal:auth.provision';
+
 /**
  * The router itself, calling with its own claims token as the internal caller `router` (it maps a
  * verified external token to a user, router/src/auth/external-identities.ts). The field is also
  * @inaccessible: no client, internal ones included, can reach it through the router, and only the
  * router signs claims tokens, so no one else can call it at all.
  */
-export const isRouter = policy(
-  'isRouter',
-  (_p, _a, ctx) =>
-    ctx.caller.kind === 'internal' && ctx.caller.service === ROUTER_SERVICE
-      ? true
-      : ctx.caller.kind === 'anonymous'
-        ? unauthenticated()
-        : forbidden('The router only'),
-  { cache: 'contextual', callers: ['internal'] },
+export const isRouter = and(
+  policy(
+    'isRouterCredential',
+    (_p, _a, ctx) =>
+      ctx.caller.kind === 'internal' && ctx.caller.credentialId === ROUTER_CREDENTIAL_ID
+        ? true
+        : ctx.caller.kind === 'anonymous'
+          ? unauthenticated()
+          : forbidden('The router only'),
+    { cache: 'contextual', callers: ['internal'] },
+  ),
+  hasInternalScope(PROVISION_SCOPE),
 );
-
-/** The service name the router calls under (lib/claims InternalCaller). */
-export const ROUTER_SERVICE = 'router';
 
 export const permissions: PermissionTree = {
   Query: {

@@ -20,6 +20,7 @@ import {
   JOB_METRICS,
   RETRY_JOB,
   UPDATE_JOB,
+  SCHEDULER,
   WORKER,
   WORKERS,
   codesOf,
@@ -198,9 +199,10 @@ describe('permission rules', () => {
     });
   });
 
-  it('isInternal (the worker protocol): allowed to an internal caller, refused to an administrator', async () => {
+  it('hasInternalScope(internal:jobs.worker) (the worker protocol): allowed to a worker credential; refused to a credential without the scope and to an administrator', async () => {
     const q = `mutation ($w: ID!) { leaseJobs(input: { workerId: $w, types: ["none.here"], max: 1, leaseSeconds: 30 }) { jobs { id } } }`;
     expect(dataOf(await sg.exec(WORKER, q, { w: uniqueWorker() }))).toEqual({ leaseJobs: { jobs: [] } });
+    expect(await refusedWith(SCHEDULER, q, { w: uniqueWorker() })).toEqual(['FORBIDDEN']);
     expect(await refusedWith(t.admin, q, { w: uniqueWorker() })).toEqual(['FORBIDDEN']);
   });
 

@@ -7,8 +7,8 @@ import {
   and,
   federationRules,
   hasPermission,
+  hasInternalScope,
   isAuthenticated,
-  isInternal,
   ownerOrAdmin,
   policy,
   type PermissionTree,
@@ -27,6 +27,9 @@ export const canCancel = hasPermission(P.JOBS_CANCEL);
 export const canRetry = hasPermission(P.JOBS_RETRY);
 export const canUseDlq = hasPermission(P.JOBS_DLQ);
 export const isJobsAdmin = hasPermission(P.JOBS_ADMIN);
+/** The worker protocol: an internal credential granted `internal:jobs.worker` (a worker pool's). */
+export const WORKER_SCOPE = 'internal:jobs.worker';
+export const isJobsWorker = hasInternalScope(WORKER_SCOPE);
 
 // ---------------------------------------------------------------- business policies
 
@@ -88,10 +91,10 @@ export const permissions: PermissionTree = {
     replayDeadLetterJobs: and(canUseDlq, jobsOwnerOrAdmin),
     purgeDeadLetterJobs: and(canUseDlq, purgeByTimeNeedsAdmin, jobsOwnerOrAdmin),
     setTenantJobQuota: isJobsAdmin,
-    leaseJobs: isInternal,
-    heartbeatJob: isInternal,
-    completeJob: isInternal,
-    failJob: isInternal,
+    leaseJobs: isJobsWorker,
+    heartbeatJob: isJobsWorker,
+    completeJob: isJobsWorker,
+    failJob: isJobsWorker,
   },
   // Reached through _entities (the auth subgraph's Tenant); the quota is read data like jobQuota.
   Tenant: {

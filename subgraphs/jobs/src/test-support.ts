@@ -8,7 +8,12 @@ import { subgraph } from './subgraph.ts';
 
 export { codesOf, dataOf, tenantFixture, userCaller } from '@eventzr/lib/testing';
 
-export const WORKER: InternalCaller = internalCaller('jobs-worker');
+/** A worker pool's credential: holds the worker protocol's scope. */
+export const WORKER: InternalCaller = internalCaller('jobs-worker', { scopes: ['internal:jobs.worker'] });
+/** Another worker pool, with its own credential and the same scope. */
+export const OTHER_WORKER: InternalCaller = internalCaller('other-pool', { scopes: ['internal:jobs.worker'] });
+/** An internal credential for something else (a scheduler): no worker scope. */
+export const SCHEDULER: InternalCaller = internalCaller('scheduler', { scopes: ['internal:cpaas.outbox'] });
 
 /** The jobs subgraph on a fresh database (no seed: each suite makes its own tenants). */
 export const startJobs = () => startTestSubgraph(subgraph);

@@ -9,6 +9,8 @@ import {
   FAIL_JOB,
   HEARTBEAT_JOB,
   LEASE_JOBS,
+  OTHER_WORKER,
+  SCHEDULER,
   WORKER,
   WORKERS,
   codesOf,
@@ -351,7 +353,26 @@ describe('who may call the worker protocol', () => {
     expect((await jobById(sg, t.user, job.id))?.status).toBe('QUEUED');
   });
 
-  it('refuses anonymous callers (lib isInternal: FORBIDDEN to anyone but an internal caller)', async () => {
+  it('refuses an internal credential without internal:jobs.worker (a scheduler) with FORBIDDEN, and changes nothing', async () => {
+    const type = uniqueType();
+    const job = await enqueue(sg, t.user, { type });
+    const workerId = uniqueWorker();
+    const refused = await sg.exec(SCHEDULER, LEASE_JOBS, { workerId, types: [type], max: 1, leaseSeconds: 30 });
+    expect(codesOf(refused)).toEqual(['FORBIDDEN']);
+    expect(refused.body.errors?.[0]?.extensions?.requiredPermissions).toEqual(['internal:jobs.worker']);
+    expect((await jobById(sg, t.user, job.id))?.status).toBe('QUEUED');
+    await lease(sg, { workerId, types: [type] });
+    const before = await jobById(sg, t.user, job.id);
+    for (const [op, vars] of [
+      [HEARTBEAT_JOB, { jobId: job.id, workerId, leaseSeconds: 600 }],
+      [COMPLETE_JOB, { jobId: job.id, workerId, result: null }],
+      [FAIL_JOB, { jobId: job.id, workerId, error: 'x' }],
+    ] as const)
+      expect(codesOf(await sg.exec(SCHEDULER, op, vars))).toEqual(['FORBIDDEN']);
+    expect(await jobById(sg, t.user, job.id)).toEqual(before);
+  });
+
+  it('refuses anonymous callers (lib hasInternalScope: FORBIDDEN to anyone but an internal credential)', async () => {
     const res = await sg.exec({ kind: 'anonymous' }, LEASE_JOBS, {
       workerId: 'w',
       types: ['a'],
@@ -359,6 +380,79 @@ describe('who may call the worker protocol', () => {
       leaseSeconds: 30,
     });
     expect(codesOf(res)).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('a lease is bound to the credential that took it', () => {
+  // Another worker pool (its own credential, the same scope) that knows the job id and the worker
+  // id: every lease-holder action is NOT_FOUND, exactly as for a job that does not exist.
+  async function leasedByWorker() {
+    const type = uniqueType();
+    const job = await enqueue(sg, t.user, { type });
+    const workerId = uniqueWorker();
+    await lease(sg, { workerId, types: [type], leaseSeconds: 60 });
+    return { job, workerId, type, before: await jobById(sg, t.user, job.id) };
+  }
+  const notFound = async (caller: typeof OTHER_WORKER, op: string, vars: Record<string, unknown>) => {
+    const res = await sg.exec(caller, op, vars);
+    expect(codesOf(res)).toEqual(['NOT_FOUND']);
+    expect(res.body.errors?.[0]?.message).toBe('Job not found');
+  };
+
+  it('heartbeat: refused to another credential, the lease untouched; allowed to the owner', async () => {
+    const { job, workerId, before } = await leasedByWorker();
+    await notFound(OTHER_WORKER, HEARTBEAT_JOB, { jobId: job.id, workerId, leaseSeconds: 3600 });
+    expect(await jobById(sg, t.user, job.id)).toEqual(before);
+    expect(await kindsOf(t.tenantId, job.id)).toEqual(['enqueued', 'leased']);
+    dataOf(await sg.exec(WORKER, HEARTBEAT_JOB, { jobId: job.id, workerId, leaseSeconds: 3600 }));
+    expect(await kindsOf(t.tenantId, job.id)).toEqual(['enqueued', 'heartbeat', 'leased']);
+  });
+
+  it('complete: refused to another credential, the job still RUNNING; allowed to the owner', async () => {
+    const { job, workerId, before } = await leasedByWorker();
+    await notFound(OTHER_WORKER, COMPLETE_JOB, { jobId: job.id, workerId, result: { stolen: true } });
+    expect(await jobById(sg, t.user, job.id)).toEqual(before);
+    expect(dataOf(await sg.exec(WORKER, COMPLETE_JOB, { jobId: job.id, workerId, result: null }))).toEqual({
+      completeJob: { job: { id: job.id, status: 'SUCCEEDED' } },
+    });
+    // Afterwards another credential still learns nothing (not even that it SUCCEEDED); the owner gets CONFLICT.
+    await notFound(OTHER_WORKER, COMPLETE_JOB, { jobId: job.id, workerId, result: null });
+    expect(codesOf(await sg.exec(WORKER, COMPLETE_JOB, { jobId: job.id, workerId, result: null }))).toEqual([
+      'CONFLICT',
+    ]);
+  });
+
+  it('fail: refused to another credential, attempts unchanged; allowed to the owner', async () => {
+    const { job, workerId, before } = await leasedByWorker();
+    await notFound(OTHER_WORKER, FAIL_JOB, { jobId: job.id, workerId, error: 'sabotage', retryable: false });
+    expect(await jobById(sg, t.user, job.id)).toEqual(before);
+    const res = await sg.exec(WORKER, FAIL_JOB, { jobId: job.id, workerId, error: 'smtp down' });
+    expect(dataOf<{ failJob: { job: { status: string } } }>(res).failJob.job.status).toBe('FAILED');
+  });
+
+  it('the other credential leases its own jobs and acts on them; the first credential cannot touch those', async () => {
+    const { job: mine, type } = await leasedByWorker();
+    const other = await enqueue(sg, t.user, { type });
+    const workerId = uniqueWorker();
+    const res = await sg.exec(OTHER_WORKER, LEASE_JOBS, { workerId, types: [type], max: 10, leaseSeconds: 60 });
+    // The job WORKER holds is not offered again.
+    expect(dataOf<{ leaseJobs: { jobs: LeasedJob[] } }>(res).leaseJobs.jobs.map((j) => j.id)).toEqual([other.id]);
+    await notFound(WORKER, HEARTBEAT_JOB, { jobId: other.id, workerId, leaseSeconds: 60 });
+    dataOf(await sg.exec(OTHER_WORKER, HEARTBEAT_JOB, { jobId: other.id, workerId, leaseSeconds: 60 }));
+    expect((await jobById(sg, t.user, mine.id))?.status).toBe('RUNNING');
+  });
+
+  it('records the leasing credential with the lease (column and job event)', async () => {
+    const { job } = await leasedByWorker();
+    const [row] = await sg.database.run({ tenantId: t.tenantId }, async (tx) => {
+      const r = (await tx.execute(sql`select lease_credential from jobs where id = ${job.id}::uuid`)) as unknown as {
+        rows: { lease_credential: string }[];
+      };
+      return r.rows;
+    });
+    expect(row?.lease_credential).toBe(WORKER.credentialId);
+    const events = await sg.database.run({ tenantId: t.tenantId }, (tx) => eventsOf(tx, job.id));
+    expect(events.find((e) => e.kind === 'leased')?.detail).toMatchObject({ credential: WORKER.credentialId });
   });
 });
 

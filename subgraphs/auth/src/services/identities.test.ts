@@ -3,7 +3,7 @@
 // use, and the same user id ever after; that id is then an ordinary user (me, User references).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userCaller, usingRealPostgres } from '@eventzr/lib/testing';
-import type { Caller } from '@eventzr/lib/claims';
+import { routerCaller, type Caller } from '@eventzr/lib/claims';
 import { TENANT_A, TENANT_B, firstError, startAuth, type StartedAuth } from '../test-support.ts';
 import { UNKNOWN_TENANT } from './identities.ts';
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => auth?.sg.close());
 
-const ROUTER: Caller = { kind: 'internal', service: 'router' };
+const ROUTER: Caller = routerCaller(['internal:auth.provision']);
 const ISSUER = 'https://tenant.idp.test/';
 const PROVISION = 'mutation ($i: ProvisionExternalIdentityInput!) { provisionExternalIdentity(input: $i) { userId } }';
 

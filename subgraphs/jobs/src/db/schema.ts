@@ -62,6 +62,8 @@ export const jobs = pgTable(
     runAt: ts('run_at').notNull().defaultNow(),
     leaseExpiresAt: ts('lease_expires_at'),
     workerId: text('worker_id'),
+    /** The internal credential that holds (or last held) the lease: only it may act on the lease. */
+    leaseCredential: text('lease_credential'),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -187,6 +189,7 @@ export const security = declareSecurity([
       jobs.runAt,
       jobs.leaseExpiresAt,
       jobs.workerId,
+      jobs.leaseCredential,
       jobs.updatedAt,
       jobs.startedAt,
       jobs.finishedAt,

@@ -26,6 +26,8 @@ export function jobFromRaw(r: Raw): JobRow {
     runAt: date(r.run_at),
     leaseExpiresAt: dateOrNull(r.lease_expires_at),
     workerId: r.worker_id === null || r.worker_id === undefined ? null : String(r.worker_id),
+    leaseCredential:
+      r.lease_credential === null || r.lease_credential === undefined ? null : String(r.lease_credential),
     createdBy: String(r.created_by),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),

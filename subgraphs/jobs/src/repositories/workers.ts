@@ -97,7 +97,7 @@ export async function reclaimExpiredLeases(tx: Tx): Promise<Reclaimed> {
  */
 export async function leaseJobs(
   tx: Tx,
-  input: { workerId: string; types: readonly string[]; max: number; leaseSeconds: number },
+  input: { workerId: string; credentialId: string; types: readonly string[]; max: number; leaseSeconds: number },
 ): Promise<JobRow[]> {
   const rows = await rawRows(
     tx,
@@ -112,6 +112,7 @@ export async function leaseJobs(
              set status = 'running',
                  attempts = j.attempts + 1,
                  worker_id = ${input.workerId},
+                 lease_credential = ${input.credentialId},
                  lease_expires_at = now() + ${input.leaseSeconds}::int * interval '1 second',
                  started_at = coalesce(j.started_at, now()),
                  updated_at = now()
@@ -121,7 +122,7 @@ export async function leaseJobs(
         ), recorded as (
           insert into job_events (tenant_id, job_id, kind, actor, detail)
           select tenant_id, id, 'leased', worker_id,
-                 jsonb_build_object('attempt', attempts, 'leaseExpiresAt', lease_expires_at)
+                 jsonb_build_object('attempt', attempts, 'leaseExpiresAt', lease_expires_at, 'credential', lease_credential)
             from leased
         )
         select * from leased order by priority desc, run_at, id`,
@@ -129,33 +130,43 @@ export async function leaseJobs(
   return rows.map(jobFromRaw);
 }
 
-/** The lease condition every later worker call must meet: still running, this worker's, not expired. */
-const heldBy = (jobId: string, workerId: string) =>
-  sql`id = ${jobId}::uuid and status = 'running' and worker_id = ${workerId} and lease_expires_at > now()`;
+/** Who acts on a lease: the worker (its self-chosen id) under the internal credential that took the lease. */
+export interface LeaseHolder {
+  workerId: string;
+  credentialId: string;
+}
+
+/**
+ * The lease condition every later worker call must meet: still running, leased by this credential
+ * to this worker, not expired. Knowing a job id and a worker id is not enough.
+ */
+const heldBy = (jobId: string, by: LeaseHolder) =>
+  sql`id = ${jobId}::uuid and status = 'running' and lease_credential = ${by.credentialId}
+      and worker_id = ${by.workerId} and lease_expires_at > now()`;
 
 export async function extendLease(
   tx: Tx,
   jobId: string,
-  workerId: string,
+  by: LeaseHolder,
   leaseSeconds: number,
 ): Promise<JobRow | null> {
   const [row] = await updateJobsRecorded(tx, {
     set: sql`lease_expires_at = now() + ${leaseSeconds}::int * interval '1 second'`,
-    where: heldBy(jobId, workerId),
+    where: heldBy(jobId, by),
     kind: 'heartbeat',
-    actor: workerId,
+    actor: by.workerId,
     detail: sql`jsonb_build_object('leaseExpiresAt', lease_expires_at)`,
   });
   return row ?? null;
 }
 
-export async function completeJob(tx: Tx, jobId: string, workerId: string, result: unknown): Promise<JobRow | null> {
+export async function completeJob(tx: Tx, jobId: string, by: LeaseHolder, result: unknown): Promise<JobRow | null> {
   const [row] = await updateJobsRecorded(tx, {
     set: sql`status = 'succeeded', result = ${result === null ? sql`null` : jsonb(result)},
              lease_expires_at = null, finished_at = now()`,
-    where: heldBy(jobId, workerId),
+    where: heldBy(jobId, by),
     kind: 'completed',
-    actor: workerId,
+    actor: by.workerId,
     detail: sql`jsonb_build_object('attempt', attempts)`,
   });
   return row ?? null;
@@ -170,7 +181,7 @@ export const backoffSeconds = (attempts: number): number => Math.min(3600, 5 * 2
  */
 export async function failJob(
   tx: Tx,
-  input: { jobId: string; workerId: string; error: string; retryable: boolean },
+  input: { jobId: string; workerId: string; credentialId: string; error: string; retryable: boolean },
 ): Promise<JobRow | null> {
   const dead = sql`(not ${input.retryable}::boolean or attempts >= max_attempts)`;
   const [row] = await updateJobsRecorded(tx, {
@@ -180,7 +191,7 @@ export async function failJob(
              run_at = case when ${dead} then run_at
                            else now() + least(3600, 5 * power(2, attempts))::int * interval '1 second' end,
              finished_at = case when ${dead} then now() end`,
-    where: heldBy(input.jobId, input.workerId),
+    where: heldBy(input.jobId, input),
     // Evaluated on the changed row: its new status says which it was.
     kind: sql`case when status = 'dead_lettered' then 'dead_lettered' else 'failed' end`,
     actor: input.workerId,
@@ -192,6 +203,8 @@ export async function failJob(
 export interface LeaseState {
   status: JobStatus;
   workerId: string | null;
+  /** The credential that holds or last held the lease (null: never leased). */
+  leaseCredential: string | null;
   leaseLive: boolean;
 }
 
@@ -199,13 +212,14 @@ export interface LeaseState {
 export async function leaseStateOf(tx: Tx, jobId: string): Promise<LeaseState | null> {
   const [row] = await rawRows(
     tx,
-    sql`select status, worker_id, coalesce(lease_expires_at > now(), false) as lease_live
+    sql`select status, worker_id, lease_credential, coalesce(lease_expires_at > now(), false) as lease_live
           from jobs where id = ${jobId}::uuid`,
   );
   if (!row) return null;
   return {
     status: String(row.status) as JobStatus,
     workerId: row.worker_id === null ? null : String(row.worker_id),
+    leaseCredential: row.lease_credential === null ? null : String(row.lease_credential),
     leaseLive: row.lease_live === true,
   };
 }
