@@ -3,7 +3,8 @@
 # when absent, starts a fresh cluster in a temp dir, creates the two roles the application
 # expects (a table owner that migrates, and an application role that owns nothing; neither a
 # superuser nor BYPASSRLS), exports TEST_POSTGRES_URL / TEST_POSTGRES_APP_URL (and
-# TEST_POSTGRES_ADMIN_URL, the postgres superuser, for tests that make throwaway roles), runs the
+# TEST_POSTGRES_ADMIN_URL, the postgres superuser, for tests that make throwaway roles; TEST_POSTGRES_BIN
+# for the outage tests' private servers), runs the
 # command, and removes the cluster. Usage: bash scripts/with-postgres.sh npm test
 set -euo pipefail
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -30,5 +31,7 @@ SQL
 export TEST_POSTGRES_URL="postgres://eventzr_owner:owner-test@127.0.0.1:$PG_PORT/postgres"
 export TEST_POSTGRES_APP_URL="postgres://eventzr_app:app-test@127.0.0.1:$PG_PORT/postgres"
 export TEST_POSTGRES_ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+# The outage tests stop and start a private server of their own (lib/src/testing/postgres.ts), not this one.
+export TEST_POSTGRES_BIN="$PG_BIN"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 "$@"

@@ -15,6 +15,8 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { isConnectionError, serviceUnavailable } from './errors.ts';
+import type { Logger } from './logger.ts';
 import { APP_ROLE, TENANT_SETTING, WORKER_SETTING } from './rls.ts';
 
 export { APP_ROLE };
@@ -40,6 +42,10 @@ export interface DatabaseOptions {
   /** PGlite data directory root (`<dataDir>/<name>`); absent → in memory. */
   dataDir?: string | undefined;
   poolMax?: number;
+  /** How long the pool waits for a new connection before the request fails (retryable). Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Where lost connections are reported (warn); they never crash the process. */
+  log?: Logger;
   /** Refuse to start when the application role could bypass RLS (always on outside tests of that check). */
   requireConfinedRole?: boolean;
 }
@@ -79,8 +85,13 @@ export interface Database {
   readonly db: Db;
   /** Application statements run since start (drizzle's logger, transaction control excluded): what tests count. */
   readonly stats: { statements: number };
-  /** Runs `fn` in one transaction with the given RLS scope, as the application role. */
+  /**
+   * Runs `fn` in one transaction with the given RLS scope, as the application role. When the
+   * database is out (connection refused or lost, server shutting down or starting) the transaction
+   * is gone and it throws SERVICE_UNAVAILABLE (retryable) instead of the driver's error.
+   */
   run<T>(scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** One trivial statement: rejects while the database is out. */
   ping(): Promise<void>;
   appRoleReport(): Promise<RoleReport>;
   close(): Promise<void>;
@@ -155,7 +166,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     return finish('pglite', db, stats, true, async () => client.close(), opts);
   }
 
+  // A lost connection is reported, never thrown: node-postgres emits 'error' on a client whose
+  // connection dies, and an 'error' event nobody listens to kills the process.
+  const lost = (what: string) => (err: Error) =>
+    opts.log?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, `${what} lost`);
   const migrator = new pg.Client({ connectionString: opts.migratorUrl ?? opts.url });
+  migrator.on('error', lost('database migrator connection'));
   await migrator.connect();
   try {
     // Replicas starting together take turns; the second finds nothing to apply.
@@ -164,9 +180,19 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   } finally {
     await migrator.end().catch(() => undefined);
   }
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10 });
-  // An idle client that errors (server restart) must not crash the process: the pool drops it.
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolMax ?? 10,
+    // During an outage a request waits this long for a connection, then fails (retryable); the
+    // pool opens new connections by itself once the server is back.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+  });
+  // An idle client that errors (server restart): the pool drops it and re-emits the error here
+  // (its own listener below has logged it).
   pool.on('error', () => undefined);
+  // A client checked out by a transaction has no pool listener while it is out: it gets its own,
+  // for its whole life. The transaction's statement fails, and the broken client is not reused.
+  pool.on('connect', (client) => client.on('error', lost('database connection')));
   const db = drizzleNodePg(pool, { logger }) as unknown as Db;
   return finish('postgres', db, stats, false, async () => pool.end(), opts);
 }
@@ -179,7 +205,7 @@ async function finish(
   close: () => Promise<void>,
   opts: DatabaseOptions,
 ): Promise<Database> {
-  const run: Database['run'] = (scope, fn) =>
+  const transaction: Database['run'] = (scope, fn) =>
     db.transaction(async (tx) => {
       const settings = Object.entries(scopeSettings(scope));
       if (setRole) settings.unshift(['role', APP_ROLE]);
@@ -193,6 +219,14 @@ async function finish(
       }
       return fn(tx);
     });
+  const run: Database['run'] = async (scope, fn) => {
+    try {
+      return await transaction(scope, fn);
+    } catch (err) {
+      if (isConnectionError(err)) throw Object.assign(serviceUnavailable(), { cause: err });
+      throw err;
+    }
+  };
 
   const database: Database = {
     kind,
