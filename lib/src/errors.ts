@@ -171,7 +171,8 @@ export function maskError(
 
 /** A JSON body for failures that happen before GraphQL runs (bad body, bad token...). */
 export function httpErrorBody(code: string, message: string, requestId?: string) {
+  const retryable = code === ErrorCode.SERVICE_UNAVAILABLE ? { retryable: true } : {};
   return {
-    errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }],
+    errors: [{ message, extensions: { code, ...retryable, ...(requestId ? { requestId } : {}) } }],
   };
 }
