@@ -75,10 +75,12 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
   async function shutdown(signal: string): Promise<void> {
     if (stopping) return;
     stopping = true;
+    // The listener is closed by the time this says so.
+    const draining = listening.drain(env.SHUTDOWN_GRACE_MS);
     log.info({ signal, graceMs: env.SHUTDOWN_GRACE_MS }, 'draining');
     let code = 0;
     try {
-      const drained = await listening.drain(env.SHUTDOWN_GRACE_MS);
+      const drained = await draining;
       log.info({ ...drained }, 'drained');
       await server.stop();
       await Promise.all(stops.map((stop) => stop()));

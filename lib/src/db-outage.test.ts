@@ -159,5 +159,49 @@ describe.runIf(canStartPrivatePostgres())(
       await database.ping();
       expect(await Promise.all([1, 2, 3, 4].map(() => notes(database)))).toEqual([0, 0, 0, 0]);
     });
+
+    it('under load: requests during the restart fail retryable only, and none after the first good ping', async () => {
+      type Phase = 'before' | 'down' | 'after';
+      let phase: Phase = 'before';
+      let stop = false;
+      const results: { phase: Phase; ok: boolean; code?: unknown; cause?: string }[] = [];
+      const clients = Array.from({ length: 6 }, async () => {
+        while (!stop) {
+          const at = phase;
+          try {
+            await notes(database);
+            // Started and ended in one phase: those that span a stop or start are not judged.
+            if (phase === at) results.push({ phase: at, ok: true });
+          } catch (err) {
+            const e = err as { extensions?: { code?: unknown }; cause?: { message?: string; code?: string } };
+            if (phase === at)
+              results.push({
+                phase: at,
+                ok: false,
+                code: e.extensions?.code,
+                cause: `${e.cause?.code} ${e.cause?.message}`,
+              });
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }
+      });
+      const count = (p: Phase) => results.filter((r) => r.phase === p).length;
+      try {
+        await vi.waitFor(() => expect(count('before')).toBeGreaterThanOrEqual(50), { timeout: 60_000 });
+        phase = 'down';
+        await server.stop();
+        await vi.waitFor(() => expect(count('down')).toBeGreaterThanOrEqual(20), { timeout: 60_000 });
+        await server.start();
+        await vi.waitFor(() => database.ping(), { timeout: 60_000 });
+        phase = 'after';
+        await vi.waitFor(() => expect(count('after')).toBeGreaterThanOrEqual(100), { timeout: 60_000 });
+      } finally {
+        stop = true;
+        await Promise.all(clients);
+      }
+      expect(results.filter((r) => !r.ok && r.code !== ErrorCode.SERVICE_UNAVAILABLE)).toEqual([]);
+      expect(results.filter((r) => r.phase === 'down' && !r.ok).length).toBeGreaterThan(0);
+      expect(results.filter((r) => r.phase !== 'down' && !r.ok)).toEqual([]);
+    });
   },
 );

@@ -223,7 +223,14 @@ async function finish(
     try {
       return await transaction(scope, fn);
     } catch (err) {
-      if (isConnectionError(err)) throw Object.assign(serviceUnavailable(), { cause: err });
+      if (isConnectionError(err)) {
+        const cause = err as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+        opts.log?.warn(
+          { err: { message: cause.cause?.message ?? cause.message, code: cause.cause?.code ?? cause.code } },
+          'transaction failed: database unavailable',
+        );
+        throw Object.assign(serviceUnavailable(), { cause: err });
+      }
       throw err;
     }
   };

@@ -40,10 +40,12 @@ let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
+  // The listener is closed by the time this says so.
+  const draining = listening.drain(config.SHUTDOWN_GRACE_MS);
   log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'draining');
   let code = 0;
   try {
-    const drained = await listening.drain(config.SHUTDOWN_GRACE_MS);
+    const drained = await draining;
     log.info({ ...drained }, 'drained');
     await router.stop();
   } catch (err) {
