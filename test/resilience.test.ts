@@ -232,6 +232,14 @@ describe.runIf(canStartPrivatePostgres())('a PostgreSQL restart under load (real
       agent.destroy();
     }
 
+    const tally = (p: Phase) => {
+      const mine = outcomes.filter((o) => o.started === p).map((o) => o.outcome);
+      const codes = mine.filter(isAnswer).flatMap((a) => (a.body.errors ?? []).map((e) => e.extensions?.code));
+      return `${p}: ${mine.length} requests, ${mine.filter((o) => isAnswer(o) && o.status === 200 && !o.body.errors).length} clean, ${codes.length} errors (${[...new Set(codes)].join(', ') || 'none'})`;
+    };
+    console.info(
+      `database restart under load: ${(['before', 'down', 'restarting', 'after'] as const).map(tally).join('; ')}`,
+    );
     // Every process is alive and serving.
     for (const p of stack.procs) expect(p.alive(), `${p.name} died:\n${p.output()}`).toBe(true);
     // The outage was felt (connections were lost and handled, requests refused) ...
@@ -370,7 +378,9 @@ async function drainUnderLoad(proc: Proc, request: () => Promise<{ body: unknown
   expect(drained.inFlightAtStart).toBeGreaterThanOrEqual(1);
   expect(drained.completed).toBe(drained.accepted);
   expect(drained.accepted).toBe(answers.length + 1 + answered);
-  return { answers: answers.length, afterSignal: results.filter((r) => r.afterSignal).length };
+  console.info(
+    `SIGTERM to ${proc.name} under load: ${JSON.stringify(drained)}; the test received ${answers.length + 1 + answered} complete answers (${results.filter((r) => r.afterSignal && isAnswer(r.outcome)).length} of the load after the signal), ${failures.length} requests not taken (${[...new Set(failures)].join(', ')})`,
+  );
 }
 
 describe('SIGTERM under load drains (real processes)', () => {
