@@ -3,8 +3,10 @@
 -- fails while this file differs from a fresh generation.
 --
 -- One database per subgraph (no subgraph reads another's tables). The owner role migrates;
--- the application role owns nothing and cannot bypass Row Level Security.
+-- the application role owns nothing and cannot bypass Row Level Security; the signer role owns
+-- nothing either and alone may read the auth subgraph's private signing keys.
 create role eventzr_owner login password 'owner-dev' nosuperuser nobypassrls;
 create role eventzr_app login password 'app-dev' nosuperuser nobypassrls;
+create role eventzr_signer login password 'signer-dev' nosuperuser nobypassrls;
 create database eventzr_auth owner eventzr_owner;
 create database eventzr_jobs owner eventzr_owner;

@@ -44,7 +44,12 @@ export const DEPLOY_PATHS = {
 const ROLES = {
   owner: { name: 'eventzr_owner', password: 'owner-dev' },
   app: { name: 'eventzr_app', password: 'app-dev' },
+  /** The only role that may read auth's private signing keys (subgraphs/auth/src/db/schema.ts SIGNER_ROLE). */
+  signer: { name: 'eventzr_signer', password: 'signer-dev' },
 };
+
+/** The variable a subgraph declares when it connects as the signer role too (auth). */
+const SIGNER_VARIABLE = 'DATABASE_SIGNER_URL';
 
 /** Postgres truncates identifiers beyond 63 bytes; two subgraphs must never share a database. */
 const MAX_IDENTIFIER = 63;
@@ -101,7 +106,11 @@ function generatedNotice(prefix: string, registry: Registry, from: string): stri
 const OTHER_SERVICES = ['postgres', 'router'];
 
 /** docker-compose.yml: postgres, a service per registered subgraph, and the router in front. */
-export async function composeFile(registry: Registry): Promise<string> {
+export async function composeFile(
+  registry: Registry,
+  /** Subgraphs that connect as the signer role too (their env declares DATABASE_SIGNER_URL). */
+  signerSubgraphs: ReadonlySet<string> = new Set(),
+): Promise<string> {
   const clash = registry.subgraphs.filter((s) => OTHER_SERVICES.includes(s.name)).map((s) => s.name);
   if (clash.length > 0)
     throw new Error(`subgraph ${clash.join(', ')}: docker-compose.yml already has a service of that name; rename it`);
@@ -127,7 +136,9 @@ export async function composeFile(registry: Registry): Promise<string> {
       <<: *subgraph-env
       PORT: ${s.port}
       DATABASE_URL: ${connection(ROLES.app, db)}
-      DATABASE_MIGRATOR_URL: ${connection(ROLES.owner, db)}
+      DATABASE_MIGRATOR_URL: ${connection(ROLES.owner, db)}${
+        signerSubgraphs.has(s.name) ? `\n      ${SIGNER_VARIABLE}: ${connection(ROLES.signer, db)}` : ''
+      }
     depends_on:
       postgres: { condition: service_healthy }
     healthcheck:
@@ -189,14 +200,16 @@ volumes:
   return format(text, { ...options, parser: 'yaml' });
 }
 
-/** deploy/postgres-init.sql: the two roles and one database per registered subgraph. */
+/** deploy/postgres-init.sql: the roles and one database per registered subgraph. */
 export function postgresInit(registry: Registry): string {
   return `${generatedNotice('--', registry, 'the subgraph registry')}
 --
 -- One database per subgraph (no subgraph reads another's tables). The owner role migrates;
--- the application role owns nothing and cannot bypass Row Level Security.
+-- the application role owns nothing and cannot bypass Row Level Security; the signer role owns
+-- nothing either and alone may read the auth subgraph's private signing keys.
 create role ${ROLES.owner.name} login password '${ROLES.owner.password}' nosuperuser nobypassrls;
 create role ${ROLES.app.name} login password '${ROLES.app.password}' nosuperuser nobypassrls;
+create role ${ROLES.signer.name} login password '${ROLES.signer.password}' nosuperuser nobypassrls;
 ${registry.subgraphs.map((s) => `create database ${databaseName(s.name)} owner ${ROLES.owner.name};`).join('\n')}
 `;
 }
@@ -399,7 +412,10 @@ export async function generateDeployFiles(registry: Registry = readRegistry()): 
   const modules = await Promise.all(
     registry.subgraphs.map(async (entry) => ({ entry, env: (await loadSubgraphModule(entry)).env })),
   );
-  const compose = await composeFile(registry);
+  const compose = await composeFile(
+    registry,
+    new Set(modules.filter((m) => SIGNER_VARIABLE in m.env).map((m) => m.entry.name)),
+  );
   const sections = envSections(modules, composeVariables(compose));
   return [
     { path: DEPLOY_PATHS.compose, content: compose },

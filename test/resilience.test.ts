@@ -161,6 +161,7 @@ describe.runIf(canStartPrivatePostgres())('a PostgreSQL restart under load (real
             DATA_DIR: dataDir,
             DATABASE_URL: pgs.appUrl(`eventzr_${name}`),
             DATABASE_MIGRATOR_URL: pgs.ownerUrl(`eventzr_${name}`),
+            ...(name === 'auth' ? { DATABASE_SIGNER_URL: pgs.signerUrl('eventzr_auth') } : {}),
             DATABASE_CONNECT_TIMEOUT_MS: '1000',
           },
     );

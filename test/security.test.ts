@@ -187,3 +187,63 @@ describe('public operations need no token', () => {
     );
   });
 });
+
+describe('one operation, resolved once and checked (operationName variants through the whole stack)', () => {
+  const send = (body: Record<string, unknown>, token?: string) =>
+    stack.raw(JSON.stringify(body), token ? { authorization: `Bearer ${token}` } : {});
+  const register = (alias: string, email: string) =>
+    `${alias}: register(input: { email: "${email}", password: "Abcdefg1", name: "Anon" }) { user { id } }`;
+
+  it('anonymous register ×2 under aliases with operationName "" (issue 8: 200 accounts and a 500): 400, no account', async () => {
+    const emails = ['alias.one@example.com', 'alias.two@example.com'];
+    for (const operationName of ['', null, undefined]) {
+      const res = await refused(
+        () => send({ query: `mutation { ${register('a', emails[0]!)} ${register('b', emails[1]!)} }`, operationName }),
+        'BAD_REQUEST',
+        400,
+      );
+      expect(res.body.errors?.[0]?.message).toMatch(/only one root field/);
+    }
+    const many = Array.from({ length: 25 }, (_, i) => register(`r${i}`, `alias.${i}@example.com`)).join(' ');
+    await refused(() => send({ query: `mutation { ${many} }`, operationName: '' }), 'BAD_REQUEST', 400);
+    for (const email of [...emails, 'alias.0@example.com'])
+      await expect(stack.login(email, 'Abcdefg1')).rejects.toThrow(/Invalid email or password/);
+  });
+
+  it('operationName "" keeps every check: 401 anonymous, 403 for a viewer, served to an admin', async () => {
+    const workers = web.get('Workers')!;
+    await refused(() => send({ query: workers, operationName: '' }), 'UNAUTHENTICATED', 401);
+    await refused(() => send({ query: workers, operationName: '' }, viewer), 'FORBIDDEN', 403);
+    const admin = (await stack.login('admin@eventzr.com')).accessToken;
+    const ok = await send({ query: workers, operationName: '' }, admin);
+    expect(ok.status).toBe(200);
+    expect(ok.body.errors).toBeUndefined();
+  });
+
+  it('two operations without a name, an unknown name, a subscription: 400 with a code, for anyone', async () => {
+    const two = `${web.get('Me')!}\n${web.get('Workers')!}`;
+    for (const token of [undefined, dev]) {
+      for (const operationName of ['', null, 'Nope'])
+        await refused(() => send({ query: two, operationName }, token), 'OPERATION_RESOLUTION_FAILURE', 400);
+      await refused(
+        () => send({ query: 'subscription { __typename }', operationName: '' }, token),
+        'GRAPHQL_VALIDATION_FAILED',
+        400,
+      );
+    }
+    const me = await send({ query: two, operationName: 'Me' }, dev);
+    expect(me.body.data?.me).toBeTruthy();
+  });
+
+  it('GET never runs a mutation: 405, nothing written', async () => {
+    const before = stack.statements();
+    const query = `mutation { ${register('a', 'by.get@example.com')} }`;
+    for (const operationName of ['', undefined]) {
+      const params = new URLSearchParams({ query, ...(operationName === undefined ? {} : { operationName }) });
+      const res = await fetch(`${stack.url}?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+    expect(stack.statements()).toBe(before);
+  });
+});

@@ -84,6 +84,7 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
       log.info({ ...drained }, 'drained');
       await server.stop();
       await Promise.all(stops.map((stop) => stop()));
+      await parts.close?.();
       await database.close();
     } catch (err) {
       log.error({ err }, 'shutdown failed');

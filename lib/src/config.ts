@@ -201,6 +201,9 @@ export const testEnvSchema = z.object({
   TEST_POSTGRES_APP_URL: optionalString.describe(
     "tests only: the application role's login (owns nothing); its database part is replaced per test",
   ),
+  TEST_POSTGRES_SIGNER_URL: optionalString.describe(
+    "tests only: the signer role's login (eventzr_signer: may read auth's signing keys, owns nothing); its database part is replaced per test",
+  ),
   TEST_REDIS_URL: optionalString.describe(
     'tests only: a Redis server the Redis suites may write to (scripts/with-redis.sh sets it); unset: they are skipped',
   ),

@@ -140,6 +140,40 @@ export async function readRoleReport(tx: Tx, role?: string): Promise<RoleReport>
   };
 }
 
+/** How a lost connection is reported: never thrown (an 'error' event nobody listens to kills the process). */
+const lostConnection = (log: Logger | undefined, what: string) => (err: Error) =>
+  log?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, `${what} lost`);
+
+/**
+ * A node-postgres pool that survives its server going away (restart, failover): an idle client
+ * that errors is dropped by the pool; a client checked out by a transaction has no pool listener
+ * while it is out, so each gets its own for its whole life (its statement fails, and the broken
+ * client is not reused). During an outage a request waits `connectTimeoutMs` for a connection at
+ * most; the pool opens new connections by itself once the server is back.
+ */
+function resilientPool(url: string, max: number, connectTimeoutMs: number, log: Logger | undefined): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: connectTimeoutMs });
+  // The idle client's error, re-emitted by the pool: its own listener below has logged it.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', lostConnection(log, 'database connection')));
+  return pool;
+}
+
+/** Runs `work` (one transaction); a database outage becomes the retryable SERVICE_UNAVAILABLE. */
+async function outageAsUnavailable<T>(work: () => Promise<T>, log: Logger | undefined): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!isConnectionError(err)) throw err;
+    const cause = err as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+    log?.warn(
+      { err: { message: cause.cause?.message ?? cause.message, code: cause.cause?.code ?? cause.code } },
+      'transaction failed: database unavailable',
+    );
+    throw Object.assign(serviceUnavailable(), { cause: err });
+  }
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const stats = { statements: 0 };
   // node-postgres sessions send BEGIN/COMMIT through the logger and PGlite does not: count the
@@ -166,12 +200,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     return finish('pglite', db, stats, true, async () => client.close(), opts);
   }
 
-  // A lost connection is reported, never thrown: node-postgres emits 'error' on a client whose
-  // connection dies, and an 'error' event nobody listens to kills the process.
-  const lost = (what: string) => (err: Error) =>
-    opts.log?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, `${what} lost`);
   const migrator = new pg.Client({ connectionString: opts.migratorUrl ?? opts.url });
-  migrator.on('error', lost('database migrator connection'));
+  migrator.on('error', lostConnection(opts.log, 'database migrator connection'));
   await migrator.connect();
   try {
     // Replicas starting together take turns; the second finds nothing to apply.
@@ -180,19 +210,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   } finally {
     await migrator.end().catch(() => undefined);
   }
-  const pool = new pg.Pool({
-    connectionString: opts.url,
-    max: opts.poolMax ?? 10,
-    // During an outage a request waits this long for a connection, then fails (retryable); the
-    // pool opens new connections by itself once the server is back.
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
-  });
-  // An idle client that errors (server restart): the pool drops it and re-emits the error here
-  // (its own listener below has logged it).
-  pool.on('error', () => undefined);
-  // A client checked out by a transaction has no pool listener while it is out: it gets its own,
-  // for its whole life. The transaction's statement fails, and the broken client is not reused.
-  pool.on('connect', (client) => client.on('error', lost('database connection')));
+  const pool = resilientPool(opts.url, opts.poolMax ?? 10, opts.connectTimeoutMs ?? 5000, opts.log);
   const db = drizzleNodePg(pool, { logger }) as unknown as Db;
   return finish('postgres', db, stats, false, async () => pool.end(), opts);
 }
@@ -219,21 +237,7 @@ async function finish(
       }
       return fn(tx);
     });
-  const run: Database['run'] = async (scope, fn) => {
-    try {
-      return await transaction(scope, fn);
-    } catch (err) {
-      if (isConnectionError(err)) {
-        const cause = err as { message?: string; code?: string; cause?: { message?: string; code?: string } };
-        opts.log?.warn(
-          { err: { message: cause.cause?.message ?? cause.message, code: cause.cause?.code ?? cause.code } },
-          'transaction failed: database unavailable',
-        );
-        throw Object.assign(serviceUnavailable(), { cause: err });
-      }
-      throw err;
-    }
-  };
+  const run: Database['run'] = (scope, fn) => outageAsUnavailable(() => transaction(scope, fn), opts.log);
 
   const database: Database = {
     kind,
@@ -260,4 +264,64 @@ async function finish(
     }
   }
   return database;
+}
+
+/**
+ * A connection for one narrower role than the application role, for the few statements only it
+ * may run (e.g. auth's signer role, the only one that may read private signing keys). Kept apart
+ * from `Database` on purpose: the request path never holds it.
+ */
+export interface RoleDatabase {
+  readonly role: string;
+  /** Runs `fn` in one transaction as `role`. */
+  run<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `role`'s connection. On Postgres `url` is a login that is `role` or a member of it (SET
+ * ROLE per transaction); like the application role it must be neither a superuser nor BYPASSRLS
+ * and own no table, or this refuses. Without `url`, on the embedded PGlite (one superuser
+ * connection), `database`'s connection drops to the role per transaction, as it does for the
+ * application role.
+ */
+export async function openRoleDatabase(
+  role: string,
+  url: string | undefined,
+  database?: Pick<Database, 'kind' | 'db'>,
+  opts: { poolMax?: number; connectTimeoutMs?: number; log?: Logger } = {},
+): Promise<RoleDatabase> {
+  const asRole =
+    (db: Db) =>
+    <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('role', ${role}, true)`);
+        return fn(tx);
+      });
+  if (!url) {
+    if (database?.kind === 'pglite') return { role, run: asRole(database.db), close: async () => undefined };
+    throw new Error(`the ${role} role needs its own connection URL on PostgreSQL`);
+  }
+  const pool = resilientPool(url, opts.poolMax ?? 2, opts.connectTimeoutMs ?? 5000, opts.log);
+  const transaction = asRole(drizzleNodePg(pool) as unknown as Db);
+  const run = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => outageAsUnavailable(() => transaction(fn), opts.log);
+  try {
+    // The role, and the login that becomes it: neither may reach past its grants.
+    const reports = await run(async (tx) => {
+      const [login] = await rowsOf<{ name: string }>(tx, sql`select session_user as name`);
+      return [await readRoleReport(tx), await readRoleReport(tx, login!.name)];
+    }).catch((err: unknown) => {
+      // drizzle wraps the driver's error: its cause says why (e.g. not a member of the role).
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new Error(`Refusing to start: this connection cannot act as the role "${role}": ${cause}`);
+    });
+    for (const report of reports) {
+      const problems = confinementProblems(report);
+      if (problems.length > 0) throw new Error(`Refusing to start: the role "${report.role}" ${problems.join('; ')}.`);
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return { role, run, close: () => pool.end() };
 }

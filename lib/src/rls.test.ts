@@ -106,6 +106,30 @@ describe('the declaration', () => {
       /has a tenant_id column: declare it with tenantTable/,
     ],
     [
+      "another role's UPDATE of the tenant column",
+      () =>
+        declareSecurity([
+          tenantTable(notes, { grant: [], roles: { auditor: { grant: [], update: [notes.tenantId] } } }),
+        ]),
+      /UPDATE of the tenant column tenant_id/,
+    ],
+    [
+      'another role named like the application role',
+      () =>
+        declareSecurity([
+          sharedTable(other, { why: 'test', rls: false, grant: [], roles: { eventzr_app: { grant: ['select'] } } }),
+        ]),
+      /"eventzr_app" is the application role/,
+    ],
+    [
+      'another role whose name is not snake_case',
+      () =>
+        declareSecurity([
+          sharedTable(other, { why: 'test', rls: false, grant: [], roles: { 'Key Reader': { grant: ['select'] } } }),
+        ]),
+      /role "Key Reader" is not snake_case/,
+    ],
+    [
       'a table declared twice',
       () =>
         declareSecurity([
@@ -117,6 +141,53 @@ describe('the declaration', () => {
   ];
   it.each(refusals)('refuses %s', (_what, declare, message) => {
     expect(declare).toThrow(message);
+  });
+});
+
+describe('other roles (e.g. a signer that alone reads keys)', () => {
+  const keys = pgTable('keys', { id: text('id').primaryKey(), secret: text('secret'), retiredAt: text('retired_at') });
+  const notes = pgTable(
+    'notes',
+    { id: uuid('id').primaryKey(), tenantId: uuid('tenant_id').notNull(), body: text('body') },
+    (t) => [tenantIsolation(t.tenantId)],
+  ).enableRLS();
+  const declaration = declareSecurity([
+    tenantTable(notes, { grant: ['select'] }),
+    sharedTable(keys, {
+      why: 'test',
+      rls: false,
+      grant: [],
+      roles: { key_signer: { grant: ['select', 'insert'], update: [keys.retiredAt] } },
+    }),
+  ]);
+
+  it('resolves their grants per table and lists them once', () => {
+    expect(declaration.otherRoles).toEqual(['key_signer']);
+    expect(declaration.tables[1]).toMatchObject({
+      privileges: [],
+      update: [],
+      otherRoles: [{ role: 'key_signer', privileges: ['select', 'insert'], update: ['retired_at'] }],
+    });
+    expect(declaration.tables[0]!.otherRoles).toEqual([]);
+  });
+
+  it('securitySql creates the role, and restates it on every table: nothing where undeclared', () => {
+    const statements = securitySql(declaration).split('--> statement-breakpoint\n');
+    expect(statements).toContain(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'key_signer') THEN CREATE ROLE "key_signer" NOLOGIN; END IF; END $$;`,
+    );
+    expect(statements).toContain('GRANT USAGE ON SCHEMA "public" TO "key_signer";');
+    expect(statements).toContain('REVOKE ALL ON TABLE "public"."notes" FROM "key_signer";');
+    expect(statements.filter((s) => s.includes('"public"."keys"'))).toEqual([
+      'REVOKE ALL ON TABLE "public"."keys" FROM "eventzr_app";',
+      'REVOKE ALL ON TABLE "public"."keys" FROM "key_signer";',
+      'GRANT SELECT, INSERT, UPDATE ("retired_at") ON TABLE "public"."keys" TO "key_signer";\n',
+    ]);
+  });
+
+  it('a declaration without other roles keeps its SQL (no statement about them)', () => {
+    expect(securitySql(security)).not.toMatch(/key_signer/);
+    expect(security.otherRoles).toEqual([]);
   });
 });
 

@@ -114,7 +114,17 @@ interface Grants<T extends PgTable> {
   update?: 'all' | readonly ColumnOf<T>[];
 }
 
+/**
+ * Grants on one table to roles other than the application role, by role name: a role with a
+ * narrower purpose that alone may touch a table or column (e.g. auth's signer role, the only one
+ * that may read private signing keys). Each such role is created NOLOGIN when missing, like the
+ * application role, and must own nothing either.
+ */
+type OtherRoles<T extends PgTable> = Readonly<Record<string, Grants<T>>>;
+
 export interface TenantTableOptions<T extends PgTable> extends Grants<T> {
+  /** Grants to other roles than the application role (see OtherRoles). */
+  roles?: OtherRoles<T>;
   /** The column rows are isolated by: the table's tenant_id unless given (auth's tenants: its id). */
   tenantColumn?: ColumnOf<T>;
   /**
@@ -126,6 +136,8 @@ export interface TenantTableOptions<T extends PgTable> extends Grants<T> {
 }
 
 export interface SharedTableOptions<T extends PgTable> extends Grants<T> {
+  /** Grants to other roles than the application role (see OtherRoles). */
+  roles?: OtherRoles<T>;
   /** Why the table is not tenant data: said where the next reader of the schema looks. */
   why: string;
   /** Row Level Security with the table's own policies (default), or none at all (`false`). */
@@ -161,11 +173,22 @@ export interface TableSecurity {
   /** Every SQL column name of the table, in declaration order. */
   readonly columns: readonly string[];
   readonly policies: readonly PolicySpec[];
+  /** Grants to roles other than the application role, by role name (none: empty). */
+  readonly otherRoles: readonly RoleGrants[];
+}
+
+/** One role's privileges on one table, resolved. */
+export interface RoleGrants {
+  readonly role: string;
+  readonly privileges: readonly TablePrivilege[];
+  readonly update: 'all' | readonly string[];
 }
 
 /** What a subgraph exports from src/db/schema.ts as `security`. */
 export interface SecurityDeclaration {
   readonly role: string;
+  /** The other roles some table grants to (TableSecurity.otherRoles), sorted. */
+  readonly otherRoles: readonly string[];
   readonly tables: readonly TableSecurity[];
 }
 
@@ -204,9 +227,13 @@ const roleNames = (to: PolicyTo): string[] =>
   Array.isArray(to) ? to.flatMap(roleNames) : [typeof to === 'string' ? to : to.name];
 const policyTo = (policy: PgPolicy): string[] => roleNames(policy.to ?? 'public').sort();
 
+const ROLE_NAME = /^[a-z_][a-z0-9_]*$/;
+/** Grants of any table, as `resolve` reads them (its columns are checked against the table there). */
+type AnyGrants = { grant: readonly TablePrivilege[]; update?: 'all' | readonly PgColumn[] };
+
 function resolve(
   table: PgTable,
-  options: Grants<PgTable> & { why?: string },
+  options: AnyGrants & { why?: string; roles?: Readonly<Record<string, AnyGrants>> },
   kind: {
     kind: TableSecurity['kind'];
     rls: boolean;
@@ -225,18 +252,29 @@ function resolve(
   const owned = new Set(Object.values(columnsByKey));
   const columns = Object.values(columnsByKey).map((c) => c.name);
 
-  for (const p of options.grant)
-    if (!TABLE_PRIVILEGES.includes(p)) throw problem(`unknown privilege ${JSON.stringify(p)} (select, insert, delete)`);
-  if (new Set(options.grant).size !== options.grant.length) throw problem('a privilege is listed twice');
-  let update: TableSecurity['update'] = [];
-  if (options.update === 'all') update = 'all';
-  else if (options.update) {
-    for (const c of options.update as readonly PgColumn[])
-      if (!owned.has(c)) throw problem(`UPDATE of column "${c.name}", which is not one of this table's columns`);
-    update = (options.update as readonly PgColumn[]).map((c) => c.name);
-    if (new Set(update).size !== update.length) throw problem('an UPDATE column is listed twice');
-    if (update.length === 0) throw problem('`update: []` grants nothing: leave it out');
-  }
+  const grantsOf = (grants: AnyGrants, who: string): Omit<RoleGrants, 'role'> => {
+    for (const p of grants.grant)
+      if (!TABLE_PRIVILEGES.includes(p))
+        throw problem(`${who}: unknown privilege ${JSON.stringify(p)} (select, insert, delete)`);
+    if (new Set(grants.grant).size !== grants.grant.length) throw problem(`${who}: a privilege is listed twice`);
+    let update: TableSecurity['update'] = [];
+    if (grants.update === 'all') update = 'all';
+    else if (grants.update) {
+      for (const c of grants.update as readonly PgColumn[])
+        if (!owned.has(c))
+          throw problem(`${who}: UPDATE of column "${c.name}", which is not one of this table's columns`);
+      update = (grants.update as readonly PgColumn[]).map((c) => c.name);
+      if (new Set(update).size !== update.length) throw problem(`${who}: an UPDATE column is listed twice`);
+      if (update.length === 0) throw problem(`${who}: \`update: []\` grants nothing: leave it out`);
+    }
+    const privileges = [...grants.grant].sort((a, b) => TABLE_PRIVILEGES.indexOf(a) - TABLE_PRIVILEGES.indexOf(b));
+    return { privileges, update };
+  };
+  const { privileges, update } = grantsOf(options, 'the application role');
+  const otherRoles = Object.entries(options.roles ?? {}).map(([role, grants]): RoleGrants => {
+    if (!ROLE_NAME.test(role)) throw problem(`role ${JSON.stringify(role)} is not snake_case`);
+    return { role, ...grantsOf(grants, `role ${role}`) };
+  });
 
   const policies = config.policies.map((p): PolicySpec => ({
     name: p.name,
@@ -274,8 +312,10 @@ function resolve(
     tenantPolicy = isolation[0]!.name;
     // Moving a row to another tenant is never an update the code makes (the policy's WITH CHECK
     // would refuse it anyway): the grant does not offer it.
-    if (update === 'all') throw problem(`UPDATE of every column would include ${tenantColumn}: list the columns`);
-    if (update.includes(tenantColumn)) throw problem(`UPDATE of the tenant column ${tenantColumn}`);
+    for (const g of [{ update }, ...otherRoles]) {
+      if (g.update === 'all') throw problem(`UPDATE of every column would include ${tenantColumn}: list the columns`);
+      if (g.update.includes(tenantColumn)) throw problem(`UPDATE of the tenant column ${tenantColumn}`);
+    }
   }
 
   return {
@@ -289,10 +329,11 @@ function resolve(
     tenantPolicy,
     serverGeneratedKey: kind.serverGeneratedKey,
     why: kind.why,
-    privileges: [...options.grant].sort((a, b) => TABLE_PRIVILEGES.indexOf(a) - TABLE_PRIVILEGES.indexOf(b)),
+    privileges,
     update,
     columns,
     policies,
+    otherRoles,
   };
 }
 
@@ -309,9 +350,11 @@ export function declareSecurity(tables: readonly Pending[], options: { role?: st
     seen.add(t.qualified);
   }
   const role = options.role ?? APP_ROLE;
-  if (!/^[a-z_][a-z0-9_]*$/.test(role))
-    throw new Error(`security declaration: role ${JSON.stringify(role)} is not snake_case`);
-  const declaration = { role, tables: resolved };
+  if (!ROLE_NAME.test(role)) throw new Error(`security declaration: role ${JSON.stringify(role)} is not snake_case`);
+  const otherRoles = [...new Set(resolved.flatMap((t) => t.otherRoles.map((g) => g.role)))].sort();
+  if (otherRoles.includes(role))
+    throw new Error(`security declaration: "${role}" is the application role; declare its grants with \`grant\``);
+  const declaration = { role, otherRoles, tables: resolved };
   Object.defineProperty(declaration, declared, { value: true });
   return declaration;
 }
@@ -332,21 +375,37 @@ const BREAK = '--> statement-breakpoint';
  */
 export function securitySql(declaration: SecurityDeclaration): string {
   const role = quoteIdent(declaration.role);
-  const statements: string[] = [
-    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(declaration.role)}) ` +
-      `THEN CREATE ROLE ${role} NOLOGIN; END IF; END $$;`,
-  ];
+  const createRole = (name: string) =>
+    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(name)}) ` +
+    `THEN CREATE ROLE ${quoteIdent(name)} NOLOGIN; END IF; END $$;`;
+  const statements: string[] = [createRole(declaration.role)];
   const schemas = [...new Set(declaration.tables.map((t) => t.schema))].sort();
   statements.push(`GRANT USAGE ON SCHEMA ${schemas.map(quoteIdent).join(', ')} TO ${role};`);
+  for (const other of declaration.otherRoles) {
+    statements.push(createRole(other));
+    const theirs = [
+      ...new Set(declaration.tables.filter((t) => t.otherRoles.some((g) => g.role === other)).map((t) => t.schema)),
+    ];
+    statements.push(`GRANT USAGE ON SCHEMA ${theirs.sort().map(quoteIdent).join(', ')} TO ${quoteIdent(other)};`);
+  }
+  const grant = (t: TableSecurity, grantee: string, g: Omit<RoleGrants, 'role'>) => {
+    const privileges = g.privileges.map((p) => p.toUpperCase());
+    if (g.update === 'all') privileges.push('UPDATE');
+    else if (g.update.length > 0) privileges.push(`UPDATE (${g.update.map(quoteIdent).join(', ')})`);
+    if (privileges.length > 0) statements.push(`GRANT ${privileges.join(', ')} ON TABLE ${t.qualified} TO ${grantee};`);
+  };
   // Table by table, so a reader sees each table's whole access in one place.
   for (const t of declaration.tables) {
     if (t.rls) statements.push(`ALTER TABLE ${t.qualified} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`);
     // Revoking on the table revokes every column privilege on it too.
     statements.push(`REVOKE ALL ON TABLE ${t.qualified} FROM ${role};`);
-    const privileges = t.privileges.map((p) => p.toUpperCase());
-    if (t.update === 'all') privileges.push('UPDATE');
-    else if (t.update.length > 0) privileges.push(`UPDATE (${t.update.map(quoteIdent).join(', ')})`);
-    if (privileges.length > 0) statements.push(`GRANT ${privileges.join(', ')} ON TABLE ${t.qualified} TO ${role};`);
+    grant(t, role, t);
+    // Every other role is restated on every table: what it does not hold here, it loses.
+    for (const other of declaration.otherRoles) {
+      statements.push(`REVOKE ALL ON TABLE ${t.qualified} FROM ${quoteIdent(other)};`);
+      const g = t.otherRoles.find((r) => r.role === other);
+      if (g) grant(t, quoteIdent(other), g);
+    }
   }
   return statements.join(`${BREAK}\n`) + '\n';
 }

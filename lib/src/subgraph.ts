@@ -47,6 +47,8 @@ export interface SubgraphParts {
   resolvers: SubgraphResolvers;
   /** Routes mounted before authentication (e.g. the auth subgraph's public JWKS). */
   routes?(app: Express): void;
+  /** Releases what `build` opened besides the database (e.g. another role's connection), on shutdown. */
+  close?(): Promise<void>;
 }
 
 /**

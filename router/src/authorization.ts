@@ -136,19 +136,6 @@ export function operationRequirements(
   return result;
 }
 
-/** Caches requirements per parsed document (Apollo reuses the DocumentNode of a known query). */
-export function requirementsCache(security: SecurityMap) {
-  const cache = new WeakMap<DocumentNode, Map<string, OperationRequirements>>();
-  return (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationRequirements => {
-    let perDoc = cache.get(document);
-    if (!perDoc) cache.set(document, (perDoc = new Map()));
-    const key = operation.name?.value ?? '';
-    let req = perDoc.get(key);
-    if (!req) perDoc.set(key, (req = operationRequirements(schema, document, operation, security)));
-    return req;
-  };
-}
-
 /** The scopes a caller holds: a user's effective permissions; an internal caller's `internal`. */
 export function scopesOf(caller: Caller): ReadonlySet<string> {
   if (caller.kind === 'user') return new Set(caller.permissions);

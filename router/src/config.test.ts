@@ -45,6 +45,19 @@ describe('config', () => {
     ).toThrowError(/DEV_JWT_SECRET/);
   });
 
+  it('keeps Idempotency-Key records 24 h and wants their lease longer than a subgraph may take', () => {
+    const c = parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret });
+    expect(c.IDEMPOTENCY_TTL_SECONDS).toBe(86_400);
+    expect(c.IDEMPOTENCY_LEASE_MS).toBeGreaterThan(c.SUBGRAPH_TIMEOUT_MS);
+    expect(c.REDIS_URL).toBeUndefined();
+    const ok = { ROUTER_CLAIMS_SECRET: secret, SUBGRAPH_TIMEOUT_MS: '5000', IDEMPOTENCY_LEASE_MS: '5001' };
+    expect(parseConfig(routerEnvSchema, ok).IDEMPOTENCY_LEASE_MS).toBe(5001);
+    expect(() => parseConfig(routerEnvSchema, { ...ok, IDEMPOTENCY_LEASE_MS: '5000' })).toThrowError(
+      /IDEMPOTENCY_LEASE_MS/,
+    );
+    expect(() => parseConfig(routerEnvSchema, { ...ok, REDIS_URL: 'http://cache:6379' })).toThrowError(/REDIS_URL/);
+  });
+
   it('requires Auth0 settings together', () => {
     expect(() =>
       parseConfig(routerEnvSchema, { AUTH0_DOMAIN: 'x.auth0.com', ROUTER_CLAIMS_SECRET: secret }),

@@ -16,6 +16,7 @@ import {
   registryEnv,
   subgraphSettings,
 } from '@eventzr/lib/config';
+import { storeEnv } from '@eventzr/lib/store';
 
 /** The subgraph whose routing URL's origin serves the access tokens' JWKS (also read by `npm start`). */
 export const tokenIssuerSubgraph = z
@@ -59,6 +60,9 @@ const routerShape = {
     "JWKS of the token-issuing subgraph; default: its routing URL's origin + /.well-known/jwks.json",
   ),
   JWKS_COOLDOWN_SECONDS: positiveInt(30).describe('least time between two JWKS refetches for an unknown `kid`'),
+  JWKS_CACHE_MAX_AGE_SECONDS: positiveInt(600).describe(
+    'longest time a fetched JWKS is used before it is fetched again: a key the issuer retired is dropped within it',
+  ),
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce
     .number()
     .int()
@@ -121,6 +125,13 @@ const routerShape = {
     "@apollo/gateway's anonymous usage metrics to Apollo; off: collecting them probes cloud metadata endpoints",
   ),
   ...claimsSigningEnv,
+  ...storeEnv,
+  IDEMPOTENCY_TTL_SECONDS: positiveInt(86_400).describe(
+    'how long the response to a mutation sent with an Idempotency-Key is replayed to the same caller (24 h)',
+  ),
+  IDEMPOTENCY_LEASE_MS: positiveInt(60_000).describe(
+    'how long a mutation in flight holds its Idempotency-Key (a router that dies mid-flight frees it after this); more than SUBGRAPH_TIMEOUT_MS',
+  ),
 };
 type RouterShape = z.output<z.ZodObject<typeof routerShape>>;
 
@@ -146,6 +157,12 @@ export const routerEnvSchema = z
         code: 'custom',
         path: ['ROUTER_CLAIMS_PRIVATE_KEY'],
         message: 'set ROUTER_CLAIMS_PRIVATE_KEY (Ed25519 PKCS#8 PEM) or ROUTER_CLAIMS_SECRET',
+      });
+    if (env.IDEMPOTENCY_LEASE_MS <= env.SUBGRAPH_TIMEOUT_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDEMPOTENCY_LEASE_MS'],
+        message: 'must exceed SUBGRAPH_TIMEOUT_MS (a key must stay held while its mutation can still be running)',
       });
     const auth0 = [env.AUTH0_DOMAIN, env.AUTH0_AUDIENCE, env.AUTH0_ISSUER];
     if (auth0.some(Boolean) && !auth0.every(Boolean))

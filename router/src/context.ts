@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '@eventzr/lib/claims';
 import { requestIdFrom } from '@eventzr/lib/http';
+import type { CheckedOperation } from './operation.ts';
 
 export interface RequestMeta {
   requestId: string;
@@ -17,6 +18,8 @@ export interface RouterContext extends RequestMeta {
   caller: Caller;
   /** Client headers passed on to subgraphs after validation (Idempotency-Key, x-budget-max-usd). */
   forward: Readonly<Record<string, string>>;
+  /** The operation operation.ts resolved and checked: the one Apollo and the gateway execute. */
+  operation?: CheckedOperation;
 }
 
 export interface ResponseMeta {

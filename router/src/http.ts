@@ -37,6 +37,9 @@ const ALLOWED_HEADERS = [
   'apollographql-client-version',
 ].join(', ');
 
+/** Response headers a browser's script may read. */
+const EXPOSED_HEADERS = ['x-request-id', 'idempotent-replayed', 'retry-after'].join(', ');
+
 /** CORS for an allow-list of exact origins; a preflight from any other origin is refused. */
 export function cors(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins);
@@ -46,7 +49,7 @@ export function cors(origins: readonly string[]): RequestHandler {
     const ok = origin !== undefined && allowed.has(origin);
     if (ok) {
       res.setHeader('access-control-allow-origin', origin);
-      res.setHeader('access-control-expose-headers', 'x-request-id');
+      res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
     }
     if (req.method !== 'OPTIONS') return next();
     if (origin !== undefined && !ok) return sendRouterError(res, 403, 'FORBIDDEN', 'Origin not allowed');

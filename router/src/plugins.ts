@@ -1,38 +1,10 @@
-// The router's Apollo Server plugins: layer-1 authorization before the gateway plans, and the
-// response finishing every GraphQL answer gets (meta, request id on errors, HTTP status).
+// The router's Apollo Server plugins (layer-1 authorization is operation.ts's): the response
+// finishing every GraphQL answer gets (meta, request id on errors, HTTP status).
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode, httpStatusOf, maskError } from '@eventzr/lib/errors';
 import type { Logger } from '@eventzr/lib/logger';
-import { refusal, requirementsCache } from './authorization.ts';
 import { responseMeta, type RouterContext } from './context.ts';
-import type { SecurityMap } from './supergraph.ts';
-
-/** Refuses an operation the caller may not run, before any subgraph is called. */
-export function layerOneAuthorization(security: SecurityMap): ApolloServerPlugin<RouterContext> {
-  const requirements = requirementsCache(security);
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, contextValue }) {
-          if (!operation) return;
-          // graphql-js 16 validates nothing under a root type the schema lacks (there is no
-          // Subscription here), and the gateway's planner then throws: a 500 for a bad request.
-          if (!schema.getRootType(operation.operation)) throw unsupportedOperation(operation.operation);
-          const refused = refusal(requirements(schema, document, operation), contextValue.caller);
-          if (refused) throw refused;
-        },
-      };
-    },
-  };
-}
-
-/** graphql-js 17's KnownOperationTypes rule (and Apollo's router) answer this as a validation error. */
-function unsupportedOperation(operation: string): GraphQLError {
-  return new GraphQLError(`The ${operation} operation is not supported by the schema.`, {
-    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-  });
-}
 
 const PLATFORM_CODES = new Set<string>(Object.values(ErrorCode));
 

@@ -2,6 +2,7 @@
 // production router hides (introspection, suggestions, internal messages, failing subgraphs).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEV_AUTH_USER } from '@eventzr/lib/dev-seed';
 import {
@@ -18,6 +19,7 @@ import {
   type JwksServer,
   type SigningKey,
 } from './__fixtures__/fixtures.ts';
+import { attacks, nonPublicNames, quotedNames } from './__fixtures__/attacks.ts';
 import { createRouter, type Router } from './router.ts';
 import { SUBGRAPH_FAILURE_MESSAGE } from './subgraph-source.ts';
 
@@ -295,6 +297,37 @@ describe('development conveniences, off in production', () => {
     expect(devAnswer.body.errors?.[0]?.message).toMatch(/Did you mean/);
     const prodAnswer = await post(prod.url, { query: '{ jobs { typ } }' }, bearer(await token()));
     expect(prodAnswer.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('anonymous validation errors in production name nothing outside the public operations', async () => {
+    // The schema the router serves, as an authenticated developer sees it, and its public part.
+    const introspection = await post(dev.url, { query: getIntrospectionQuery() }, bearer(await token()));
+    const api = buildClientSchema(introspection.body.data as unknown as IntrospectionQuery);
+    const hidden = nonPublicNames(api, prod.router.supergraph.security);
+    for (const name of ['jobs', 'Job', 'workers', 'Worker', 'leaseJobs', 'adminNote', 'logout'])
+      expect(hidden).toContain(name);
+    const docs = attacks(api);
+    const leaks = async (headers: Record<string, string>) => {
+      const found: string[] = [];
+      for (const query of docs) {
+        const a = await post(prod.url, { query }, headers);
+        expect(a.status, `${query} → ${a.text}`).toBeLessThan(500);
+        for (const e of a.body.errors ?? []) {
+          expect(e.message, query).not.toMatch(/Did you mean/);
+          found.push(
+            ...quotedNames(e.message)
+              .filter((n) => hidden.has(n))
+              .map((n) => `${query} → ${n}`),
+          );
+        }
+      }
+      return found;
+    };
+    expect(await leaks({})).toEqual([]);
+    expect(fx.requests()).toEqual([]);
+    // Authenticated callers are validated against the whole schema, as before (suggestions
+    // masked): the same attacks name protected fields to them, so the check above can fail.
+    expect((await leaks(bearer(await token()))).length).toBeGreaterThan(0);
   });
 
   it("masks a subgraph's internal error message in production", async () => {

@@ -288,6 +288,116 @@ describe('requests that are refused before any subgraph is called', () => {
   });
 });
 
+describe('one operation, resolved once, checked, then executed (operationName variants)', () => {
+  const LOGIN = (alias = 'l') => `${alias}: login(input: { email: "${alias}@b.c", password: "p" }) { accessToken }`;
+  const get = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${url}?${new URLSearchParams(params)}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
+
+  it('operationName "" no longer skips the checks: each refusal holds and nothing is called', async () => {
+    for (const operationName of ['', undefined, null]) {
+      const body = (query: string) => ({ query, operationName });
+      // Issue 8: one anonymous request repeated a public mutation under aliases with operationName "".
+      const many = await post(url, body(`mutation { ${LOGIN('a')} ${LOGIN('b')} }`));
+      expectRefused(many, 400, 'BAD_REQUEST');
+      expect(many.body.errors?.[0]?.message).toMatch(/only one root field/);
+      expectRefused(await post(url, body('mutation { logout }')), 401, 'UNAUTHENTICATED');
+      expectRefused(await post(url, body(JOBS)), 401, 'UNAUTHENTICATED');
+      const viewer = bearer(await userToken({ roles: ['viewer'] }));
+      expectRefused(await post(url, body('{ workers { id } }'), viewer), 403, 'FORBIDDEN');
+      const cap = `{ ${Array.from({ length: 21 }, (_, i) => `j${i}: jobs { id }`).join(' ')} }`;
+      expectRefused(await post(url, body(cap), bearer(await userToken())), 400, 'BAD_REQUEST');
+      expectRefused(await post(url, body('mutation { leaseJobs(max: 1) { id } }'), viewer), 403, 'FORBIDDEN');
+    }
+  });
+
+  it('"", null or missing with one operation: that operation runs, once', async () => {
+    for (const operationName of ['', undefined, null]) {
+      fx.reset();
+      const a = await post(url, { query: `mutation Login { ${LOGIN()} }`, operationName });
+      expect(a.status, a.text).toBe(200);
+      expect(a.body.data).toEqual({ l: { accessToken: 'token-for-l@b.c' } });
+      expect(fx.calls()).toEqual([{ field: 'login', caller: { kind: 'anonymous' } }]);
+    }
+  });
+
+  it('two operations and no name, an unknown name, a subscription → 400 with a code, never 500', async () => {
+    const two = `query Jobs { jobs { id } } mutation Login { ${LOGIN()} }`;
+    for (const headers of [{}, bearer(await userToken())]) {
+      for (const operationName of ['', undefined, null, 'Nope', 'jobs'])
+        expectRefused(await post(url, { query: two, operationName }, headers), 400, 'OPERATION_RESOLUTION_FAILURE');
+      for (const [query, operationName] of [
+        ['subscription { jobs { id } }', ''],
+        ['subscription { jobs { id } }', undefined],
+        ['subscription S { __typename }', 'S'],
+      ] as const)
+        expectRefused(await post(url, { query, operationName }, headers), 400, 'GRAPHQL_VALIDATION_FAILED');
+    }
+  });
+
+  it('a name runs that operation and only it, after the checks of that one', async () => {
+    const token = bearer(await userToken());
+    const two = 'query Jobs { jobs { id } } query Me { me { id } }';
+    const me = await post(url, { query: two, operationName: 'Me' }, token);
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.data).toEqual({ me: { id: userClaims().sub } });
+    expect(fx.calls().map((c) => c.field)).toEqual(['me']);
+    fx.reset();
+    const viewer = bearer(await userToken({ roles: ['viewer'] }));
+    const mixed = 'query Workers { workers { id } } query Me { me { id } }';
+    expectRefused(await post(url, { query: mixed, operationName: 'Workers' }, viewer), 403, 'FORBIDDEN');
+    expect((await post(url, { query: mixed, operationName: 'Me' }, viewer)).status).toBe(200);
+  });
+
+  it('GET never runs a mutation (405, Allow: POST); the query of a query+mutation document runs when named', async () => {
+    const token = bearer(await userToken());
+    for (const headers of [{}, token]) {
+      for (const operationName of ['', 'Login']) {
+        const a = await get({ query: `mutation Login { ${LOGIN()} }`, operationName }, headers);
+        expect(a.status).toBe(405);
+        expect(a.headers.get('allow')).toBe('POST');
+      }
+      const a = await get({ query: `mutation Login { ${LOGIN()} }` }, headers);
+      expect(a.status).toBe(405);
+    }
+    const both = `query Jobs { jobs { id } } mutation Login { ${LOGIN()} }`;
+    expect((await get({ query: both, operationName: 'Login' }, token)).status).toBe(405);
+    const variants: Record<string, string>[] = [
+      { query: both },
+      { query: both, operationName: '' },
+      { query: both, operationName: 'X' },
+    ];
+    for (const params of variants) {
+      const a = await get(params, token);
+      expect(a.status).toBe(400);
+      expect(((await a.json()) as Answer['body']).errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    }
+    expect(fx.calls()).toEqual([]);
+    const jobs = await get({ query: both, operationName: 'Jobs' }, token);
+    expect(jobs.status).toBe(200);
+    expect(((await jobs.json()) as Answer['body']).data).toEqual({ jobs: [{ id: '1' }, { id: '2' }] });
+    expect(fx.calls().map((c) => c.field)).toEqual(['jobs']);
+  });
+
+  it('anonymous: a document reaching outside the public part is 401 before anything runs; public mistakes are 400', async () => {
+    for (const query of [
+      '{ jbos { id } }',
+      '{ jobs(nope: 1) { id } }',
+      'query { ...F } fragment F on Job { id }',
+      'mutation L { login(input: { email: "a", password: "p" }) { accessToken } } query Q { me { id } }',
+    ])
+      expectRefused(
+        await post(url, { query, operationName: query.startsWith('mutation L') ? 'L' : undefined }),
+        401,
+        'UNAUTHENTICATED',
+      );
+    const a = await post(url, { query: 'mutation { login(input: { email: "a" }) { accessToken } }' });
+    expectRefused(a, 400, 'GRAPHQL_VALIDATION_FAILED');
+    expect(a.body.errors?.[0]?.message).toBe(
+      'Field "LoginInput.password" of required type "String!" was not provided.',
+    );
+  });
+});
+
 describe('requests that are served', () => {
   it('runs a public operation without a token', async () => {
     const a = await post(url, {

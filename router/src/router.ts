@@ -2,9 +2,12 @@
 // it from the environment; tests start the same factory on port 0.
 //
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
-// authentication (bearer token / internal key / anonymous) and x-tenant-id → Apollo Server:
-// parse, validate, layer-1 authorization (plugin) → gateway plans and calls subgraphs with
-// router-signed claims tokens → errors normalised and masked → meta added.
+// authentication (bearer token / internal key / anonymous) and x-tenant-id → the one operation
+// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → Apollo
+// Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
+// response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
+// claims tokens → errors normalised and masked → meta added → the keyed mutation's response
+// saved (or its key released).
 import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -19,6 +22,7 @@ import { composedPaths, DEFAULT_REGISTRY_PATH, ROOT } from '@eventzr/lib/registr
 import { DEV_AUTH_USER, DEV_PASSWORD } from '@eventzr/lib/dev-seed';
 import { jsonBody, listen, type Listening } from '@eventzr/lib/http';
 import { createLogger, type Logger } from '@eventzr/lib/logger';
+import { openSharedStore, type SharedStore } from '@eventzr/lib/store';
 import { createAuthenticator } from './auth/authenticate.ts';
 import type { RouterEnv } from './config.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
@@ -32,7 +36,9 @@ import {
   routerErrorSender,
   sendRouterError,
 } from './http.ts';
-import { formatRouterError, layerOneAuthorization, responseFinishing } from './plugins.ts';
+import { idempotencyPlugin } from './idempotency.ts';
+import { createOperationGate } from './operation.ts';
+import { formatRouterError, responseFinishing } from './plugins.ts';
 import { readinessCheck, type Readiness } from './readiness.ts';
 import { sandboxOptions } from './sandbox.ts';
 import { SubgraphDataSource } from './subgraph-source.ts';
@@ -54,6 +60,8 @@ export interface RouterOptions {
   keySets?: { auth?: JWTVerifyGetKey; auth0?: JWTVerifyGetKey };
   /** /readyz probe of each subgraph: timeout and how long an answer is reused. */
   readiness?: { timeoutMs?: number; reuseMs?: number };
+  /** The shared store (Idempotency-Key records) instead of the one REDIS_URL names; the caller closes it. */
+  store?: SharedStore;
 }
 
 export interface Router {
@@ -95,6 +103,11 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     developmentAuth: config.DEVELOPMENT_AUTH_ENABLED,
   });
 
+  // Resolves each request's one operation and runs every router-level check on it (operation.ts).
+  const gate = createOperationGate({ security: supergraph.security, production });
+  const store =
+    opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
+
   applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.gatewaySdl,
@@ -121,8 +134,15 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
             sandboxOptions(production ? undefined : { email: DEV_AUTH_USER.email, password: DEV_PASSWORD }),
           )
         : ApolloServerPluginLandingPageDisabled(),
-      layerOneAuthorization(supergraph.security),
+      gate.plugin,
       responseFinishing(log),
+      // After responseFinishing: a replay puts back the saved body it stamped.
+      idempotencyPlugin({
+        store,
+        ttlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,
+        leaseMs: config.IDEMPOTENCY_LEASE_MS,
+        log,
+      }),
     ],
     formatError: formatRouterError(production),
   });
@@ -183,6 +203,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     ...jsonBody(config.BODY_LIMIT, routerErrorSender),
     checkGraphQLBody,
     authenticate,
+    gate.middleware,
     graphql,
   );
   app.get(
@@ -195,6 +216,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       (req as { body?: unknown }).body ??= undefined;
       next();
     },
+    gate.middleware,
     graphql,
   );
   app.all('/graphql', (_req, res) => {
@@ -231,6 +253,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       await Promise.all([...listeners].map((l) => l.close()));
       listeners.clear();
       await apollo.stop();
+      if (!opts.store) await store.close();
     },
   };
 }

@@ -50,6 +50,8 @@ export interface Stack {
 export interface StackOptions {
   /** Router variables on top of the stack's. */
   routerEnv?: Record<string, string>;
+  /** Subgraph variables on top of the stack's (every subgraph; each reads its own). */
+  subgraphEnv?: Record<string, string>;
   /** A registry file other than schema/supergraph.yaml (e.g. with a subgraph under development). */
   registry?: string;
 }
@@ -63,7 +65,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const started = await Promise.all(
     registry.subgraphs.map(async (entry) => {
       const module = await loadSubgraphModule(entry);
-      return [entry.name, await startTestSubgraph(module, { env: SHARED_ENV, seed: true })] as const;
+      return [
+        entry.name,
+        await startTestSubgraph(module, { env: { ...SHARED_ENV, ...opts.subgraphEnv }, seed: true }),
+      ] as const;
     }),
   );
   const subgraphs = new Map<string, TestSubgraph>(started);

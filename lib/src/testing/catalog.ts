@@ -143,7 +143,29 @@ export async function catalogProblems(tx: Tx, declaration: SecurityDeclaration):
     problems.push(`${table}: declared policy ${name} is missing`);
   }
 
-  problems.push(...(await privilegeProblems(tx, declaration, declared)));
+  problems.push(...(await privilegeProblems(tx, role, 'the application role', declaration, (t) => declared.get(t))));
+  // Other roles (e.g. auth's signer): confined the same way, and holding exactly their grants.
+  for (const other of declaration.otherRoles) {
+    const who = `the role "${other}"`;
+    const [there] = await rows<{ n: number }>(
+      tx,
+      sql`select count(*)::int as n from pg_roles where rolname = ${other}`,
+    );
+    if (!there?.n) {
+      problems.push(`${who} does not exist`);
+      continue;
+    }
+    for (const p of confinementProblems(await readRoleReport(tx, other))) problems.push(`${who} ${p}`);
+    problems.push(
+      ...(await privilegeProblems(tx, other, who, declaration, (name) => {
+        const t = declared.get(name);
+        const g = t?.otherRoles.find((r) => r.role === other);
+        return t && g
+          ? { schema: t.schema, columns: t.columns, privileges: g.privileges, update: g.update }
+          : undefined;
+      })),
+    );
+  }
   problems.push(...(await uniqueKeyProblems(tx, declaration)));
 
   // Foreign keys: confdeltype 'a' is NO ACTION, what a foreign key gets when it says nothing.
@@ -159,13 +181,26 @@ export async function catalogProblems(tx: Tx, declaration: SecurityDeclaration):
   return problems;
 }
 
-/** The role's effective privileges (grants to it, to PUBLIC and through memberships) against the declared ones. */
+/** What one role is declared to hold on one table. */
+type DeclaredGrants = Pick<TableSecurity, 'schema' | 'columns' | 'privileges' | 'update'>;
+
+/**
+ * A role's effective privileges (grants to it, to PUBLIC and through memberships) against the
+ * declared ones; `who` names the role in the sentences, `grantsOn` gives its grants on a table
+ * (`schema.name`), undefined for none.
+ */
 async function privilegeProblems(
   tx: Tx,
+  role: string,
+  who: string,
   declaration: SecurityDeclaration,
-  declared: Map<string, TableSecurity>,
+  grantsOn: (table: string) => DeclaredGrants | undefined,
 ): Promise<string[]> {
-  const role = declaration.role;
+  const declared = new Map<string, DeclaredGrants>();
+  for (const t of declaration.tables) {
+    const g = grantsOn(`${t.schema}.${t.name}`);
+    if (g) declared.set(`${t.schema}.${t.name}`, g);
+  }
   const problems: string[] = [];
   const schemas = await rows<{ name: string; usage: boolean; create: boolean }>(
     tx,
@@ -174,11 +209,11 @@ async function privilegeProblems(
              has_schema_privilege(${role}::name, n.oid, 'CREATE') as create
         from pg_namespace n where ${USER_SCHEMAS} order by 1`,
   );
-  const needed = new Set(declaration.tables.map((t) => t.schema));
+  const needed = new Set([...declared.values()].map((t) => t.schema));
   for (const s of schemas) {
-    if (needed.has(s.name) && !s.usage) problems.push(`schema ${s.name}: the application role lacks USAGE`);
+    if (needed.has(s.name) && !s.usage) problems.push(`schema ${s.name}: ${who} lacks USAGE`);
     // Creating a table would make the role its owner, above that table's policies.
-    if (s.create) problems.push(`schema ${s.name}: the application role may CREATE in it`);
+    if (s.create) problems.push(`schema ${s.name}: ${who} may CREATE in it`);
   }
 
   // MAINTAIN (VACUUM, ANALYZE, REINDEX...) exists from PostgreSQL 17 (PGlite is newer than CI's server).
@@ -212,10 +247,8 @@ async function privilegeProblems(
     const expected = new Set<string>(d ? d.privileges.map((p) => p.toUpperCase()) : []);
     if (d?.update === 'all') expected.add('UPDATE');
     const actual = new Set(tablePrivileges.filter((p) => p.table === table).map((p) => p.privilege));
-    for (const p of actual)
-      if (!expected.has(p)) problems.push(`${table}: the application role may ${p}, which is not declared`);
-    for (const p of expected)
-      if (!actual.has(p)) problems.push(`${table}: the application role lacks the declared ${p}`);
+    for (const p of actual) if (!expected.has(p)) problems.push(`${table}: ${who} may ${p}, which is not declared`);
+    for (const p of expected) if (!actual.has(p)) problems.push(`${table}: ${who} lacks the declared ${p}`);
 
     // Column privileges: whatever a table-level grant implies, plus the declared UPDATE columns.
     const columns = d?.columns ?? [];
@@ -230,9 +263,8 @@ async function privilegeProblems(
       const extra = have.filter((c) => !want.has(c) && !actual.has(privilege));
       const missing = [...want].filter((c) => !have.includes(c));
       if (extra.length > 0)
-        problems.push(`${table}: the application role may ${privilege} (${extra.join(', ')}), which is not declared`);
-      if (missing.length > 0)
-        problems.push(`${table}: the application role lacks the declared ${privilege} (${missing.join(', ')})`);
+        problems.push(`${table}: ${who} may ${privilege} (${extra.join(', ')}), which is not declared`);
+      if (missing.length > 0) problems.push(`${table}: ${who} lacks the declared ${privilege} (${missing.join(', ')})`);
     }
   }
   return problems;

@@ -18,6 +18,11 @@ export interface TestDatabase extends Database {
    * owner; PGlite: its superuser), for tests that change the schema and roll the change back.
    */
   asOwner<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Postgres: the signer role's login on this database (TEST_POSTGRES_SIGNER_URL), the only one
+   * that may read auth's private signing keys; undefined on PGlite (a SET ROLE there).
+   */
+  readonly signerUrl: string | undefined;
 }
 
 export const usingRealPostgres = (): boolean => Boolean(readConfig(testEnvSchema).TEST_POSTGRES_URL);
@@ -73,6 +78,7 @@ export async function createTestDatabase(
     const database = await openDatabase({ name, migrationsFolder, dataDir });
     // Outside `run` PGlite's one connection is its superuser: no SET ROLE.
     return Object.assign(database, {
+      signerUrl: undefined,
       async destroy() {
         await database.close();
         if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -96,6 +102,7 @@ export async function createTestDatabase(
     poolMax: 25,
   });
   return Object.assign(database, {
+    signerUrl: env.TEST_POSTGRES_SIGNER_URL && withDatabase(env.TEST_POSTGRES_SIGNER_URL, dbName),
     async asOwner<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const owner = new pg.Client({ connectionString: migratorUrl });
       await owner.connect();

@@ -1,7 +1,7 @@
 // A private PostgreSQL server for the outage tests: they stop and start it under load, which the
 // shared test server (scripts/with-postgres.sh, used by every suite at once) must not suffer.
 // Same roles as the shared one (a table owner that migrates, an application role that owns
-// nothing); the server runs as the `postgres` OS user when the tests run as root, as
+// nothing, auth's signer role); the server runs as the `postgres` OS user when the tests run as root, as
 // with-postgres.sh does. Needs TEST_POSTGRES_BIN (set by with-postgres.sh).
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -22,6 +22,8 @@ export interface PrivatePostgres {
   /** Connection URLs of the owner and application roles on `database`. */
   ownerUrl(database: string): string;
   appUrl(database: string): string;
+  /** The auth subgraph's signer role, the only one that may read signing keys. */
+  signerUrl(database: string): string;
   /** Creates `database` owned by the owner role. */
   createDatabase(database: string): Promise<void>;
   /** Fast shutdown (every backend terminated, as in a restart or failover); resolves once it is down. */
@@ -76,6 +78,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await admin([
       "create role eventzr_owner login password 'owner-test' nosuperuser nobypassrls",
       "create role eventzr_app login password 'app-test' nosuperuser nobypassrls nocreatedb nocreaterole",
+      "create role eventzr_signer login password 'signer-test' nosuperuser nobypassrls nocreatedb nocreaterole",
     ]);
   } catch (err) {
     await ctl('-m', 'immediate', 'stop').catch(() => undefined);
@@ -87,6 +90,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     adminUrl,
     ownerUrl: (db) => `postgres://eventzr_owner:owner-test@127.0.0.1:${port}/${db}`,
     appUrl: (db) => `postgres://eventzr_app:app-test@127.0.0.1:${port}/${db}`,
+    signerUrl: (db) => `postgres://eventzr_signer:signer-test@127.0.0.1:${port}/${db}`,
     createDatabase: (db) => admin([`create database ${db} owner eventzr_owner`]),
     stop: () => ctl('-m', 'fast', 'stop'),
     start,

@@ -71,6 +71,11 @@ export interface StartTestSubgraphOptions {
   env?: Record<string, string | undefined>;
   /** Run the module's development seed first. */
   seed?: boolean;
+  /**
+   * Serve on this database instead of a fresh one, e.g. a second replica of the same subgraph
+   * (what two processes of one deployment share). `close` then leaves it to its creator.
+   */
+  database?: TestDatabase;
 }
 
 /** Starts a subgraph module on a fresh database, as lib's bootstrap would, on a free port. */
@@ -79,21 +84,30 @@ export async function startTestSubgraph<Own extends z.ZodRawShape, L, P extends 
   opts: StartTestSubgraphOptions = {},
 ): Promise<TestSubgraph<Own, P>> {
   const claims = await testClaimsKeys();
-  const env = subgraphConfig(module, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    ROUTER_CLAIMS_PUBLIC_KEY: claims.ROUTER_CLAIMS_PUBLIC_KEY,
-    ...opts.env,
-  });
-  const database = await createTestDatabase(module.name, module.migrationsFolder);
+  const database = opts.database ?? (await createTestDatabase(module.name, module.migrationsFolder));
+  const destroy = opts.database ? async () => undefined : () => database.destroy();
+  let parts: P | undefined;
   try {
+    const env = subgraphConfig(module, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      ROUTER_CLAIMS_PUBLIC_KEY: claims.ROUTER_CLAIMS_PUBLIC_KEY,
+      // The signer role's login on this database (Postgres), for the subgraph that reads it (auth).
+      ...(database.signerUrl ? { DATABASE_SIGNER_URL: database.signerUrl } : {}),
+      ...opts.env,
+    });
     const deps: SubgraphDeps<Own> = { env, database, log: createLogger(module.name, 'silent') };
     if (opts.seed && module.seed) await module.seed(deps);
-    const parts = await module.build(deps);
-    const server = await serve(definitionOf(module, parts), database);
+    parts = await module.build(deps);
+    const built = parts;
+    const server = await serve(definitionOf(module, parts), database, async () => {
+      await built.close?.();
+      await destroy();
+    });
     return { ...server, env, parts, deps };
   } catch (err) {
-    await database.destroy();
+    await parts?.close?.();
+    await destroy();
     throw err;
   }
 }
@@ -108,14 +122,18 @@ export async function startTestServer<L>(
 ): Promise<TestServer> {
   const database = await createTestDatabase(definition.name, opts.migrationsFolder);
   try {
-    return await serve(definition, database);
+    return await serve(definition, database, () => database.destroy());
   } catch (err) {
     await database.destroy();
     throw err;
   }
 }
 
-async function serve<L>(def: SubgraphDefinition<L>, database: TestDatabase): Promise<TestServer> {
+async function serve<L>(
+  def: SubgraphDefinition<L>,
+  database: TestDatabase,
+  release: () => Promise<void>,
+): Promise<TestServer> {
   const claims = await testClaimsKeys();
   const signer = await createClaimsSigner(claims);
   const server = await createSubgraphServer(def, {
@@ -146,7 +164,7 @@ async function serve<L>(def: SubgraphDefinition<L>, database: TestDatabase): Pro
     async close() {
       await listening.close();
       await server.stop();
-      await database.destroy();
+      await release();
     },
   };
 }

@@ -84,7 +84,8 @@ export function trustedIssuers(config: RouterEnv, opts: TrustOptions = {}): Trus
     createRemoteJWKSet(url, {
       // A token with an unknown kid refetches the set (key rotation), at most once per cooldown.
       cooldownDuration: config.JWKS_COOLDOWN_SECONDS * 1000,
-      cacheMaxAge: 10 * 60 * 1000,
+      // A retired key leaves the issuer's JWKS; it is dropped here within this time.
+      cacheMaxAge: config.JWKS_CACHE_MAX_AGE_SECONDS * 1000,
       timeoutDuration: 5000,
     });
   const issuers: TrustedIssuer[] = [

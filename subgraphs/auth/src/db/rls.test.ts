@@ -5,15 +5,17 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '@eventzr/lib/dev-seed';
 import type { Tx } from '@eventzr/lib/db';
-import { assertCatalog, createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
+import { assertCatalog, catalogProblems, createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
 import { insertRefreshToken, refreshTokenByHash } from '../repositories/refresh-tokens.ts';
 import { tenantsByIds } from '../repositories/tenants.ts';
 import { accountsByEmail, insertUser, usersByIds } from '../repositories/users.ts';
 import { seedDevData } from '../seed.ts';
 import { subgraph } from '../subgraph.ts';
-import { TENANT_A, TENANT_B, TEST_CONFIG } from '../test-support.ts';
-import { loadSigningKeys, newOpaqueToken } from '../services/tokens.ts';
-import { passwordResetTokens, refreshTokens, security, tenants, users } from './schema.ts';
+import { TENANT_A, TENANT_B } from '../test-support.ts';
+import { openRoleDatabase } from '@eventzr/lib/db';
+import { readSigningKeys } from '../services/signing-keys.ts';
+import { newOpaqueToken } from '../services/tokens.ts';
+import { passwordResetTokens, refreshTokens, security, SIGNER_ROLE, signingKeys, tenants, users } from './schema.ts';
 
 let database: TestDatabase;
 const tokenA = newOpaqueToken();
@@ -145,23 +147,113 @@ describe('pre-tenant lookup policies', () => {
 });
 
 describe('signing key', () => {
+  const settings = { ttlSeconds: 3600, clockToleranceSeconds: 5, cacheSeconds: 15 };
+
   it('is made once and kept: concurrent first starts and a restart share one key', async () => {
     const fresh = await createTestDatabase('auth_keys', subgraph.migrationsFolder);
+    const signer = await openRoleDatabase(SIGNER_ROLE, fresh.signerUrl, fresh);
     try {
-      const [a, b] = await Promise.all([
-        loadSigningKeys(fresh, { ttlSeconds: TEST_CONFIG.accessTokenTtlSeconds }),
-        loadSigningKeys(fresh, { ttlSeconds: 3600 }),
-      ]);
+      const [a, b] = await Promise.all([readSigningKeys(signer, settings), readSigningKeys(signer, settings)]);
       expect(a.active.kid).toBe(b.active.kid);
-      const again = await loadSigningKeys(fresh, { ttlSeconds: 3600 });
+      const again = await readSigningKeys(signer, settings);
       expect(again.active.kid).toBe(a.active.kid);
       expect(again.jwks.keys.map((k) => k.kid)).toEqual([a.active.kid]);
-      const count = await fresh.run({ settings: {} }, (tx) =>
-        rows<{ n: number }>(tx, sql`select count(*)::int as n from signing_keys`),
-      );
+      const count = await signer.run((tx) => rows<{ n: number }>(tx, sql`select count(*)::int as n from signing_keys`));
       expect(count[0]!.n).toBe(1);
     } finally {
+      await signer.close();
       await fresh.destroy();
     }
+  });
+
+  describe('is out of the request role’s reach', () => {
+    let signer: Awaited<ReturnType<typeof openRoleDatabase>>;
+    beforeAll(async () => {
+      signer = await openRoleDatabase(SIGNER_ROLE, database.signerUrl, database);
+      await readSigningKeys(signer, settings);
+    });
+    afterAll(() => signer?.close());
+
+    const privilege = (tx: Tx, role: string, column: string) =>
+      rows<{ ok: boolean }>(tx, sql`select has_column_privilege(${role}, 'signing_keys', ${column}, 'SELECT') as ok`);
+
+    it('the catalog: the application role holds no privilege on signing_keys; the signer selects the private key', async () => {
+      await database.run({ settings: {} }, async (tx) => {
+        for (const column of ['private_key', 'kid', 'public_jwk'])
+          expect((await privilege(tx, security.role, column))[0]!.ok, column).toBe(false);
+        const table = await rows<{ ok: boolean }>(
+          tx,
+          sql`select has_table_privilege(${security.role}, 'signing_keys', 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') as ok`,
+        );
+        expect(table[0]!.ok).toBe(false);
+        expect((await privilege(tx, SIGNER_ROLE, 'private_key'))[0]!.ok).toBe(true);
+      });
+    });
+
+    it('refused: a SELECT of the private key as the application role, in any scope', async () => {
+      for (const scope of [{ settings: {} }, { tenantId: TENANT_A.id }, { worker: true as const }]) {
+        const error = await database
+          .run(scope, (tx) => tx.select({ key: signingKeys.privateKey }).from(signingKeys))
+          .then(
+            () => undefined,
+            (e: unknown) => e as { cause?: { code?: string; message?: string } },
+          );
+        expect(error?.cause?.code, JSON.stringify(scope)).toBe('42501');
+        expect(error?.cause?.message).toMatch(/permission denied for table signing_keys/);
+      }
+      // Nor may it write one (a key of its own choosing would sign tokens).
+      const write = await database
+        .run({ settings: {} }, (tx) => tx.execute(sql`update signing_keys set retired_at = now()`))
+        .then(
+          () => undefined,
+          (e: unknown) => e as { cause?: { code?: string } },
+        );
+      expect(write?.cause?.code).toBe('42501');
+    });
+
+    class Rollback extends Error {}
+    /** What the catalog assertion reports after `statements` ran as the owner (rolled back). */
+    async function problemsAfter(...statements: string[]): Promise<string[]> {
+      let problems: string[] = [];
+      await database
+        .asOwner(async (tx) => {
+          for (const statement of statements) await tx.execute(sql.raw(statement));
+          problems = await catalogProblems(tx, security);
+          throw new Rollback();
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof Rollback)) throw err;
+        });
+      return problems;
+    }
+
+    it('the catalog assertion refuses a grant of the private key to the application role, or a signer without its grant', async () => {
+      expect(await problemsAfter('grant select (kid, private_key) on signing_keys to eventzr_app')).toEqual([
+        'public.signing_keys: the application role may SELECT (kid, private_key), which is not declared',
+      ]);
+      expect(await problemsAfter('revoke select on signing_keys from eventzr_signer')).toEqual([
+        'public.signing_keys: the role "eventzr_signer" lacks the declared SELECT',
+        'public.signing_keys: the role "eventzr_signer" lacks the declared SELECT (kid, alg, public_jwk, private_key, created_at, activated_at, retired_at)',
+      ]);
+      expect(await problemsAfter('grant select on users to eventzr_signer')).toEqual([
+        'public.users: the role "eventzr_signer" may SELECT, which is not declared',
+      ]);
+    });
+
+    it('allowed: the signer role selects it', async () => {
+      const keys = await signer.run((tx) => tx.select({ key: signingKeys.privateKey }).from(signingKeys));
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys[0]!.key).toMatch(/BEGIN PRIVATE KEY/);
+    });
+
+    it('the signer role reads nothing else: no tenant data', async () => {
+      const error = await signer
+        .run((tx) => tx.select().from(users))
+        .then(
+          () => undefined,
+          (e: unknown) => e as { cause?: { code?: string } },
+        );
+      expect(error?.cause?.code).toBe('42501');
+    });
   });
 });

@@ -152,8 +152,19 @@ export const passwordResetTokens = pgTable(
 ).enableRLS();
 
 /**
+ * The role that alone may read (and write) signing keys: the auth process's key store and the
+ * rotation command connect as it (DATABASE_SIGNER_URL; on the embedded PGlite, a SET ROLE per
+ * transaction). The application role that serves requests holds no privilege on signing_keys at
+ * all, so no query a request can cause reaches a private key.
+ */
+export const SIGNER_ROLE = 'eventzr_signer';
+
+/**
  * The RS256 keys access tokens are signed with. Not tenant data: one key set for the whole
  * installation, kept in the database so every replica signs with (and publishes) the same key.
+ * A key's life (services/signing-keys.ts): published (in the JWKS, not signing: activated_at
+ * null) → active (signs: activated_at set) → retired (retired_at set: still in the JWKS until the
+ * tokens it signed have expired) → deleted.
  */
 export const signingKeys = pgTable(
   'signing_keys',
@@ -162,9 +173,15 @@ export const signingKeys = pgTable(
     alg: text('alg').notNull(),
     /** The public half as a JWK: what /.well-known/jwks.json serves. */
     publicJwk: jsonb('public_jwk').$type<Record<string, unknown>>().notNull(),
-    /** PKCS#8 PEM. */
+    /** PKCS#8 PEM. Readable by SIGNER_ROLE only. */
     privateKey: text('private_key').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * When the key started signing; null while it is only published. The default makes a key
+     * inserted without saying (the first start's) active at once, and made the keys that existed
+     * before rotation active when the column was added.
+     */
+    activatedAt: timestamp('activated_at', { withTimezone: true, mode: 'date' }).defaultNow(),
     /** Set when a newer key takes over signing; a retired key stays published until tokens it signed expire. */
     retiredAt: timestamp('retired_at', { withTimezone: true, mode: 'date' }),
   },
@@ -173,7 +190,11 @@ export const signingKeys = pgTable(
     // "on conflict do nothing" against this index and then all read the winner.
     uniqueIndex('signing_keys_one_active_key')
       .on(sql`(${t.retiredAt} is null)`)
-      .where(sql`${t.retiredAt} is null`),
+      .where(sql`${t.activatedAt} is not null and ${t.retiredAt} is null`),
+    // At most one key waits to take over: publishing twice finds the one already waiting.
+    uniqueIndex('signing_keys_one_next_key')
+      .on(sql`(${t.activatedAt} is null)`)
+      .where(sql`${t.activatedAt} is null and ${t.retiredAt} is null`),
     check('signing_keys_alg_check', sql`${t.alg} = 'RS256'`),
   ],
 );
@@ -196,9 +217,16 @@ export const security = declareSecurity([
     serverGeneratedKey: true,
   }),
   sharedTable(signingKeys, {
-    why: "the installation's token-signing keys, shared by every replica and used for every tenant (services/tokens.ts)",
+    why: "the installation's token-signing keys, shared by every replica and used for every tenant (services/signing-keys.ts)",
     rls: false,
-    grant: ['select', 'insert'],
+    // Nothing for the request role: the JWKS, too, is read through the signer's connection.
+    grant: [],
+    roles: {
+      [SIGNER_ROLE]: {
+        grant: ['select', 'insert', 'delete'],
+        update: [signingKeys.activatedAt, signingKeys.retiredAt],
+      },
+    },
   }),
 ]);
 

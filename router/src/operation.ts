@@ -1,0 +1,377 @@
+// One operation, checked, then executed.
+//
+// Before Apollo Server sees a request, the router resolves the one operation the request will
+// execute, once, by the GraphQL-over-HTTP rules for operationName:
+//   - missing, null or "" (GET: "omitting it or setting it to the empty string is equivalent";
+//     POST follows the same rule, as the gateway did): the document's only operation; a document
+//     with several → 400 OPERATION_RESOLUTION_FAILURE;
+//   - a name: the operation with that name; none → 400 OPERATION_RESOLUTION_FAILURE;
+//   - a GET that resolves to a mutation → 405 (Allow: POST), nothing runs;
+//   - an operation type the schema lacks (subscription) → 400 GRAPHQL_VALIDATION_FAILED.
+// Then every router-level check runs on exactly that operation (the 20 root-field cap, the one
+// public root field of anonymous callers, layer-1 @authenticated / @requiresScopes), and the
+// request reaches Apollo with an operationName that leaves no choice: the resolved operation's
+// name, or none for a document holding a single anonymous operation. The plugin below sets it on
+// Apollo's request (which is what the gateway reads) and refuses to go on when Apollo resolved
+// anything else.
+//
+// Anonymous callers are validated against the public part of the schema only (public-schema.ts)
+// before anything else: a document that steps outside it (a protected or unknown root field, a
+// field a public type keeps from them, a non-public type) is 401 UNAUTHENTICATED with one fixed
+// message, whatever exists beyond; other validation errors name only what is public (or what the
+// caller wrote), without suggestions in production.
+//
+// Parsing, the anonymous validation and the requirements are cached per document text in a
+// bounded LRU, so a repeated document costs a Map lookup.
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
+import {
+  FieldsOnCorrectTypeRule,
+  GraphQLError,
+  Kind,
+  KnownTypeNamesRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type OperationTypeNode,
+  type ValidationRule,
+} from 'graphql';
+import type { Caller } from '@eventzr/lib/claims';
+import { httpStatusOf, maskError, unauthenticated } from '@eventzr/lib/errors';
+import { operationRequirements, refusal, type OperationRequirements } from './authorization.ts';
+import type { RouterContext } from './context.ts';
+import { metaOf } from './http.ts';
+import { publicSchemaOf, type PublicSchema } from './public-schema.ts';
+import type { SecurityMap } from './supergraph.ts';
+
+/** The operation the router resolved and checked; Apollo and the gateway must execute exactly it. */
+export interface CheckedOperation {
+  /** undefined: the document's single, anonymous operation. */
+  name: string | undefined;
+  type: OperationTypeNode;
+  /** The document text it was resolved in. */
+  source: string;
+}
+
+export interface OperationRequest {
+  query: string;
+  operationName: unknown;
+  method: string;
+  caller: Caller;
+}
+
+export type GateAnswer =
+  | { ok: true; operation: CheckedOperation }
+  | { ok: false; status: number; errors: readonly GraphQLError[]; headers?: Record<string, string> };
+
+export interface GateStats {
+  /** Documents parsed (cache misses). */
+  parses: number;
+  /** Validations against the public schema (anonymous callers, once per document). */
+  publicValidations: number;
+  /** Layer-1 requirement computations (once per document and operation). */
+  requirements: number;
+}
+
+interface DocumentEntry {
+  document?: DocumentNode;
+  parseError?: GraphQLError;
+  operations: readonly OperationDefinitionNode[];
+  /** Anonymous callers' validation: null when the document is valid against the public schema. */
+  publicVerdict?: GateAnswer | null;
+  requirements: Map<OperationDefinitionNode, OperationRequirements>;
+}
+
+/** A Map in recency order, bounded by entries and by the total length of its keys. */
+export class DocumentCache<V> {
+  private readonly map = new Map<string, V>();
+  private chars = 0;
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxChars: number,
+  ) {}
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: V): void {
+    if (key.length > this.maxChars / 4) return; // a huge document would evict everything else
+    if (this.map.delete(key)) this.chars -= key.length;
+    this.map.set(key, value);
+    this.chars += key.length;
+    for (const k of this.map.keys()) {
+      if (this.map.size <= this.maxEntries && this.chars <= this.maxChars) break;
+      this.map.delete(k);
+      this.chars -= k.length;
+    }
+  }
+  clear(): void {
+    this.map.clear();
+    this.chars = 0;
+  }
+}
+
+const MESSAGES = {
+  several: 'Must provide operation name if query contains multiple operations.',
+  none: 'Must provide an operation.',
+  unknown: (name: string) => `Unknown operation named "${name}".`,
+};
+
+/**
+ * The operation a request executes: GraphQL's GetOperation(), with GraphQL-over-HTTP's rule that
+ * an empty operationName is the same as none. Returns the message of the request error otherwise.
+ */
+export function selectOperation(
+  operations: readonly OperationDefinitionNode[],
+  operationName: string | null | undefined,
+): OperationDefinitionNode | string {
+  if (operationName == null || operationName === '') {
+    if (operations.length === 1) return operations[0]!;
+    return operations.length === 0 ? MESSAGES.none : MESSAGES.several;
+  }
+  return operations.find((o) => o.name?.value === operationName) ?? MESSAGES.unknown(operationName);
+}
+
+function requestError(code: string, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+const fail = (status: number, code: string, message: string, headers?: Record<string, string>): GateAnswer => ({
+  ok: false,
+  status,
+  errors: [requestError(code, message)],
+  ...(headers ? { headers } : {}),
+});
+
+/** What an anonymous caller hears when its document steps outside the public schema. */
+const OUTSIDE_PUBLIC = 'Authentication required: send a bearer token';
+
+/**
+ * Replaces FieldsOnCorrectTypeRule and KnownTypeNamesRule for the public schema: a field a
+ * public type does not have, a type it does not know, a root type it lacks, may exist beyond it,
+ * so they only raise `outside` (answered with the fixed 401). A field missing from a type that
+ * kept all of its fields is an ordinary validation error (no suggestions).
+ */
+function boundaryRule(pub: PublicSchema, outside: { found: boolean }): ValidationRule {
+  return (context) => ({
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation) && pub.fullRoots.has(node.operation)) outside.found = true;
+    },
+    Field(node) {
+      const parent = context.getParentType();
+      if (!parent || context.getFieldDef()) return;
+      if (pub.complete.has(parent.name))
+        context.reportError(
+          new GraphQLError(`Cannot query field "${node.name.value}" on type "${parent.name}".`, { nodes: node }),
+        );
+      else outside.found = true;
+    },
+    NamedType(node) {
+      if (!context.getSchema().getType(node.name.value)) outside.found = true;
+    },
+  });
+}
+
+const PUBLIC_RULES = specifiedRules.filter((r) => r !== FieldsOnCorrectTypeRule && r !== KnownTypeNamesRule);
+
+/** Validates a document against the public schema; null when valid. */
+export function validatePublic(pub: PublicSchema, document: DocumentNode, production: boolean): GateAnswer | null {
+  const outside = { found: false };
+  const errors = validate(pub.schema, document, [...PUBLIC_RULES, boundaryRule(pub, outside)]);
+  if (outside.found) return { ok: false, status: 401, errors: [unauthenticated(OUTSIDE_PUBLIC)] };
+  if (errors.length === 0) return null;
+  return {
+    ok: false,
+    status: 400,
+    errors: errors.map(
+      (e) =>
+        new GraphQLError(production ? withoutSuggestions(e.message) : e.message, {
+          nodes: e.nodes,
+          source: e.source,
+          positions: e.positions,
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+    ),
+  };
+}
+
+/** Apollo's hideSchemaDetailsFromClientErrors, for the answers given here. */
+const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean(.+?)\?$/, '');
+
+export interface OperationGateOptions {
+  security: SecurityMap;
+  production: boolean;
+  /** Documents remembered (default 1000) and their total length in characters (default 8 M). */
+  cacheEntries?: number;
+  cacheChars?: number;
+}
+
+export interface OperationGate {
+  /** Resolves and checks one request's operation. */
+  check(request: OperationRequest): GateAnswer;
+  /** The API schema the gateway serves; the plugin sets it on every (re)load. */
+  setSchema(apiSchema: GraphQLSchema): void;
+  /** Express middleware (after authentication): answers a refusal, or records the checked operation. */
+  middleware: RequestHandler;
+  /** Apollo plugin: loads the schema, hands Apollo the checked operation, refuses any other. */
+  plugin: ApolloServerPlugin<RouterContext>;
+  stats: GateStats;
+  cacheSize(): number;
+}
+
+export function createOperationGate(opts: OperationGateOptions): OperationGate {
+  const { security, production } = opts;
+  let schemas: { api: GraphQLSchema; pub: PublicSchema } | undefined;
+  const documents = new DocumentCache<DocumentEntry>(opts.cacheEntries ?? 1000, opts.cacheChars ?? 8_000_000);
+  const stats: GateStats = { parses: 0, publicValidations: 0, requirements: 0 };
+
+  const entryOf = (query: string): DocumentEntry => {
+    let entry = documents.get(query);
+    if (entry) return entry;
+    stats.parses++;
+    try {
+      const document = parse(query);
+      const operations = document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
+      entry = { document, operations, requirements: new Map() };
+    } catch (err) {
+      const message = err instanceof GraphQLError ? err.message : 'Syntax Error';
+      const parseError =
+        err instanceof GraphQLError
+          ? new GraphQLError(message, {
+              source: err.source,
+              positions: err.positions,
+              extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+            })
+          : requestError('GRAPHQL_PARSE_FAILED', message);
+      entry = { parseError, operations: [], requirements: new Map() };
+    }
+    documents.set(query, entry);
+    return entry;
+  };
+
+  const check = (req: OperationRequest): GateAnswer => {
+    if (!schemas) throw new Error('operation gate used before the gateway loaded its schema');
+    const { api, pub } = schemas;
+    if (typeof req.operationName !== 'string' && req.operationName != null)
+      return fail(400, 'BAD_REQUEST', '`operationName` must be a string');
+    const entry = entryOf(req.query);
+    if (!entry.document) return { ok: false, status: 400, errors: [entry.parseError!] };
+
+    const operation = selectOperation(entry.operations, req.operationName);
+    if (typeof operation === 'string') return fail(400, 'OPERATION_RESOLUTION_FAILURE', operation);
+    if (req.method === 'GET' && operation.operation !== 'query')
+      return fail(
+        405,
+        'BAD_REQUEST',
+        `GET requests only support query operations, not ${operation.operation} operations`,
+        {
+          allow: 'POST',
+        },
+      );
+
+    if (req.caller.kind === 'anonymous') {
+      if (entry.publicVerdict === undefined) {
+        stats.publicValidations++;
+        entry.publicVerdict = validatePublic(pub, entry.document, production);
+      }
+      if (entry.publicVerdict) return entry.publicVerdict;
+    }
+    // graphql-js 16 validates nothing under a root type the schema lacks (there is no
+    // Subscription here), and the gateway's planner would then throw: a 500 for a bad request.
+    if (!api.getRootType(operation.operation))
+      return fail(
+        400,
+        'GRAPHQL_VALIDATION_FAILED',
+        `The ${operation.operation} operation is not supported by the schema.`,
+      );
+
+    let requirements = entry.requirements.get(operation);
+    if (!requirements) {
+      stats.requirements++;
+      requirements = operationRequirements(api, entry.document, operation, security);
+      entry.requirements.set(operation, requirements);
+    }
+    const refused = refusal(requirements, req.caller);
+    if (refused) return { ok: false, status: httpStatusOf[String(refused.extensions.code)] ?? 400, errors: [refused] };
+    return { ok: true, operation: { name: operation.name?.value, type: operation.operation, source: req.query } };
+  };
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const context = res.locals.context as RouterContext;
+    let query: unknown;
+    let operationName: unknown;
+    if (req.method === 'GET') {
+      const params = new URL(req.url, 'http://router.invalid').searchParams;
+      query = params.get('query');
+      operationName = params.get('operationName');
+    } else {
+      const body = req.body as { query?: unknown; operationName?: unknown };
+      query = body.query;
+      operationName = body.operationName;
+    }
+    // The Sandbox page (a GET without an operation) is Apollo's to answer; http.ts refused the rest.
+    if (typeof query !== 'string') return next();
+    const answer = check({ query, operationName, method: req.method, caller: context.caller });
+    if (answer.ok) {
+      context.operation = answer.operation;
+      return next();
+    }
+    const requestId = metaOf(res)?.request_id;
+    const errors: GraphQLFormattedError[] = answer.errors.map((e) =>
+      maskError(e.toJSON(), e, { production, ...(requestId ? { requestId } : {}) }),
+    );
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    if (answer.status === 401) res.setHeader('www-authenticate', 'Bearer realm="eventzr"');
+    res
+      .status(answer.status)
+      .type('application/json')
+      .send(JSON.stringify({ errors, extensions: { meta: metaOf(res) } }));
+  };
+
+  const plugin: ApolloServerPlugin<RouterContext> = {
+    async serverWillStart() {
+      return {
+        schemaDidLoadOrUpdate({ apiSchema }) {
+          setSchema(apiSchema);
+        },
+      };
+    },
+    async requestDidStart({ request, contextValue }) {
+      const checked = contextValue.operation;
+      // What the gateway reads to pick the operation: the checked one's name, or none when the
+      // document holds that one operation only. "" (or anything else) can no longer differ.
+      if (checked) request.operationName = checked.name;
+      return {
+        async didResolveOperation({ operation, source }) {
+          const same =
+            checked !== undefined &&
+            operation !== undefined &&
+            operation.name?.value === checked.name &&
+            operation.operation === checked.type &&
+            source === checked.source;
+          if (!same) throw new Error('the operation to execute is not the one the router checked');
+        },
+      };
+    },
+  };
+
+  function setSchema(apiSchema: GraphQLSchema) {
+    schemas = { api: apiSchema, pub: publicSchemaOf(apiSchema, security) };
+    documents.clear();
+  }
+
+  return { check, setSchema, middleware, plugin, stats, cacheSize: () => documents.size };
+}
