@@ -8,11 +8,13 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { inheritedEnv, parseConfig, subgraphEnvSchema } from '../lib/src/config.ts';
+import { inheritedEnv, parseConfig, subgraphEnvSchema, type SubgraphBaseEnv } from '../lib/src/config.ts';
 import { readRegistry, ROOT, subgraphVariable, type Registry } from '../lib/src/registry.ts';
 import { loadSubgraphModule } from '../lib/src/subgraph.ts';
 import { routerEnvSchema } from '../router/src/config.ts';
 import type { CheckReport } from '../schema/check/engine.ts';
+import { createClaimsSigner, createClaimsVerifier, operationHash } from '../lib/src/claims.ts';
+import { envLines, generateClaimsKeyPair } from './keys.ts';
 import {
   composeFile,
   composeVariables,
@@ -50,6 +52,12 @@ const fileOf = (files: DeployFile[], path: string) => files.find((f) => f.path =
 const interpolate = (value: string | number, values: Record<string, string>) =>
   String(value).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[?-][^}]*)?\}/g, (_, name: string) => values[name] ?? '');
 
+/** A fresh claims key pair as `npm run keys` writes it into .env (one line each, newlines as \n). */
+async function keyPairAsEnvHoldsIt(): Promise<Record<string, string>> {
+  const pair = await generateClaimsKeyPair();
+  return Object.fromEntries(envLines(pair).map((line) => /^([A-Z_]+)='(.*)'$/.exec(line)!.slice(1, 3)));
+}
+
 async function environmentsOf(registry: Registry) {
   const files = await generateDeployFiles(registry);
   return { files, compose: parseCompose(fileOf(files, DEPLOY_PATHS.compose)) };
@@ -77,9 +85,14 @@ describe('the committed deployment files', () => {
     // Every variable compose interpolates is one .env.example documents (as a secret: empty).
     const envExampleText = fileOf(files, DEPLOY_PATHS.envExample);
     const interpolated = composeVariables(fileOf(files, DEPLOY_PATHS.compose));
-    expect(interpolated.sort()).toEqual(['INTERNAL_API_KEY', 'POSTGRES_PASSWORD', 'ROUTER_CLAIMS_SECRET']);
+    expect(interpolated.sort()).toEqual([
+      'INTERNAL_API_KEY',
+      'POSTGRES_PASSWORD',
+      'ROUTER_CLAIMS_PRIVATE_KEY',
+      'ROUTER_CLAIMS_PUBLIC_KEY',
+    ]);
     for (const name of interpolated) expect(envExampleText).toMatch(new RegExp(`^(# )?${name}= `, 'm'));
-    const secrets = { ROUTER_CLAIMS_SECRET: 's'.repeat(40), INTERNAL_API_KEY: 'k'.repeat(40), POSTGRES_PASSWORD: 'pw' };
+    const secrets = { ...(await keyPairAsEnvHoldsIt()), INTERNAL_API_KEY: 'k'.repeat(40), POSTGRES_PASSWORD: 'pw' };
     const envOf = (service: ComposeService) =>
       Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v, secrets)]));
 
@@ -110,6 +123,37 @@ describe('the committed deployment files', () => {
       Object.fromEntries(registry.subgraphs.map((s) => [s.name, `http://${s.name}:${s.port}/graphql`])),
     );
     expect(router.ports).toEqual([`${routerEnv.PORT}:${routerEnv.PORT}`]);
+  });
+
+  it('sign claims with the Ed25519 pair from .env (npm run keys): no HS256 secret, no key in the file', async () => {
+    const registry = readRegistry();
+    const { files, compose } = await environmentsOf(registry);
+    const text = fileOf(files, DEPLOY_PATHS.compose);
+    expect(text).not.toContain('ROUTER_CLAIMS_SECRET');
+    expect(text).not.toContain('BEGIN');
+    // Each key is required, with the command that makes it in compose's message.
+    for (const name of ['ROUTER_CLAIMS_PRIVATE_KEY', 'ROUTER_CLAIMS_PUBLIC_KEY'])
+      expect(text).toContain(`\${${name}:?set ${name} in .env (npm run keys -- --write .env)}`);
+    // The private key reaches the router only; the subgraphs get the public key, which cannot sign.
+    const router = compose.services.router!.environment!;
+    expect(Object.keys(router)).toContain('ROUTER_CLAIMS_PRIVATE_KEY');
+    expect(Object.keys(router)).not.toContain('ROUTER_CLAIMS_PUBLIC_KEY');
+    const keys = await keyPairAsEnvHoldsIt();
+    const values = { ...keys, INTERNAL_API_KEY: 'k'.repeat(40), POSTGRES_PASSWORD: 'pw' };
+    const envOf = (service: ComposeService) =>
+      Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v, values)]));
+    const signer = await createClaimsSigner(parseConfig(routerEnvSchema, envOf(compose.services.router!)));
+    for (const entry of registry.subgraphs) {
+      const env = envOf(compose.services[entry.name]!);
+      expect(Object.keys(env)).not.toContain('ROUTER_CLAIMS_PRIVATE_KEY');
+      const verifier = await createClaimsVerifier(
+        parseConfig(subgraphEnvSchema((await loadSubgraphModule(entry)).env), env) as SubgraphBaseEnv,
+      );
+      const opHash = operationHash('{ __typename }', {});
+      const caller = { kind: 'internal' as const, service: 'compose' };
+      const token = await signer.sign({ caller, audience: entry.name, opHash, requestId: 'r' });
+      expect(await verifier.verify(token, { audience: entry.name, opHash })).toEqual({ caller, requestId: 'r' });
+    }
   });
 });
 
@@ -221,7 +265,7 @@ describe('.env.example', () => {
           env: (await loadSubgraphModule(entry)).env,
         })),
       ),
-      ['ROUTER_CLAIMS_SECRET', 'INTERNAL_API_KEY', 'POSTGRES_PASSWORD'],
+      ['ROUTER_CLAIMS_PUBLIC_KEY', 'INTERNAL_API_KEY', 'POSTGRES_PASSWORD', 'ROUTER_CLAIMS_PRIVATE_KEY'],
     );
 
   it('describes every variable of every schema in one line', async () => {

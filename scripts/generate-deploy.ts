@@ -29,6 +29,8 @@ import type { Artifact } from '../schema/check/engine.ts';
 import { launcherShape, subgraphPortSetting } from './launcher-config.ts';
 
 export const GENERATE_COMMAND = 'npm run deploy:generate';
+/** Writes the claims key pair into .env (scripts/keys.ts). */
+export const KEYS_COMMAND = 'npm run keys -- --write .env';
 
 /** What the generator writes, relative to the repository root. */
 export const DEPLOY_PATHS = {
@@ -118,12 +120,11 @@ export async function composeFile(
   // The token-issuing subgraph signs access tokens with its compose URL as `iss`; the router
   // trusts that issuer (and takes its JWKS from the same origin).
   const tokens = [...(issuer ? [`JWT_ISSUER: ${serviceOrigin(issuer)}`] : []), 'JWT_AUDIENCE: eventzr-api'];
-  const sharedEnv = [
-    'NODE_ENV: production',
-    'HOST: 0.0.0.0',
-    'ROUTER_CLAIMS_SECRET: ${ROUTER_CLAIMS_SECRET:?set ROUTER_CLAIMS_SECRET in .env}',
-    ...tokens,
-  ];
+  // The router's claims tokens: Ed25519, the private key for the router only, the public key for
+  // the subgraphs (a shared HS256 secret is refused in production). Both come from .env, made by
+  // KEYS_COMMAND; compose stops with that hint while one is unset.
+  const claimsKey = (name: string) => `${name}: \${${name}:?set ${name} in .env (${KEYS_COMMAND})}`;
+  const sharedEnv = ['NODE_ENV: production', 'HOST: 0.0.0.0', claimsKey('ROUTER_CLAIMS_PUBLIC_KEY'), ...tokens];
   const connection = (role: { name: string; password: string }, db: string) =>
     `postgres://${role.name}:${role.password}@postgres:5432/${db}`;
   const subgraphService = (s: RegisteredSubgraph) => {
@@ -157,7 +158,7 @@ export async function composeFile(
   const routerEnv = [
     'NODE_ENV: production',
     `PORT: ${port}`,
-    'ROUTER_CLAIMS_SECRET: ${ROUTER_CLAIMS_SECRET}',
+    claimsKey('ROUTER_CLAIMS_PRIVATE_KEY'),
     'INTERNAL_API_KEY: ${INTERNAL_API_KEY:?set INTERNAL_API_KEY in .env}',
     ...tokens,
     ...registry.subgraphs.map((s) => `${subgraphVariable(s.name, 'URL')}: ${serviceOrigin(s)}/graphql`),

@@ -1,12 +1,14 @@
 // Starts one subgraph process: its configuration (lib's base variables plus its own), the
-// database, migrations, the development seed, the HTTP server, its background tasks, and a clean
-// shutdown on SIGINT/SIGTERM. The same for every subgraph: `npm run subgraph -- <name>` (bin/subgraph.ts).
+// database, migrations, the development seed, the shared store (claims replay memory), the HTTP
+// server, its background tasks, and a clean shutdown on SIGINT/SIGTERM. The same for every
+// subgraph: `npm run subgraph -- <name>` (bin/subgraph.ts).
 import type { z } from 'zod';
 import { parseConfig, readConfig, subgraphEnvSchema } from './config.ts';
 import { openDatabase } from './db.ts';
 import { createLogger } from './logger.ts';
 import type { RegisteredSubgraph } from './registry.ts';
 import { createSubgraphServer } from './server.ts';
+import { openSharedStore } from './store.ts';
 import { definitionOf, type SubgraphDeps, type SubgraphEnv, type SubgraphModule } from './subgraph.ts';
 
 /** A subgraph's configuration from `env` (default: the process environment, read once). */
@@ -46,6 +48,8 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     log,
   });
+  // The claims replay memory (and later records replicas share): Redis when REDIS_URL is set.
+  const store = openSharedStore(env, (err) => log.warn({ err: err.message }, 'shared store connection error'));
   const deps: SubgraphDeps = { env, database, log };
   if (module.seed && !production && env.SEED_DEV_DATA) await module.seed(deps);
   const parts = await module.build(deps);
@@ -55,9 +59,10 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
     production,
     bodyLimit: env.BODY_LIMIT,
     claims: env,
+    replayStore: store,
   });
   const listening = await server.listen(env.PORT || entry.port, env.HOST);
-  log.info({ url: listening.url, database: database.kind }, `${name} subgraph listening`);
+  log.info({ url: listening.url, database: database.kind, store: store.kind }, `${name} subgraph listening`);
   const stops = env.BACKGROUND_TASKS
     ? module.background.map((task) => {
         const stop = task.start(deps);
@@ -85,6 +90,7 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
       await server.stop();
       await Promise.all(stops.map((stop) => stop()));
       await parts.close?.();
+      await store.close();
       await database.close();
     } catch (err) {
       log.error({ err }, 'shutdown failed');

@@ -2,8 +2,9 @@
 //
 // The router mints one per subgraph request: short-lived, addressed to that subgraph (aud) and
 // bound to a hash of the exact operation and variables it carries (oph). A token captured in
-// transit therefore cannot be replayed against another subgraph or for another operation, and a
-// subgraph reached directly with hand-made identity headers serves nothing.
+// transit therefore cannot be replayed against another subgraph or for another operation, nor
+// (lib/replay: each subgraph remembers the `jti`s it accepted until they expire) a second time for
+// the same one; a subgraph reached directly with hand-made identity headers serves nothing.
 import { createHash, randomUUID } from 'node:crypto';
 import {
   SignJWT,
@@ -18,9 +19,12 @@ import {
 import { z } from 'zod';
 import { MAX_JSON_DEPTH } from './inputs.ts';
 import { effectivePermissions, normalizeRoles, type Role } from './permissions.ts';
+import type { ReplayGuard } from './replay.ts';
 
 export const CLAIMS_HEADER = 'x-eventzr-claims';
 export const CLAIMS_ISSUER = 'eventzr-router';
+/** Clock skew a subgraph allows on a claims token's `exp` and `iat` (and the replay memory adds to its life). */
+export const CLAIMS_CLOCK_TOLERANCE_SECONDS = 5;
 
 export type UserCaller = {
   kind: 'user';
@@ -186,7 +190,18 @@ export class ClaimsTokenError extends Error {
   }
 }
 
-export async function createClaimsVerifier(cfg: ClaimsKeyConfig): Promise<ClaimsVerifier> {
+export interface ClaimsVerifierOptions {
+  /**
+   * The replay memory (lib/replay): the verifier records each fully verified token's `jti` last,
+   * after every other check, and refuses a second use. Without it, a token is good until it expires.
+   */
+  replay?: ReplayGuard;
+}
+
+export async function createClaimsVerifier(
+  cfg: ClaimsKeyConfig,
+  opts: ClaimsVerifierOptions = {},
+): Promise<ClaimsVerifier> {
   const { key, alg } = await verifyingKey(cfg);
   return {
     async verify(token, expect) {
@@ -198,8 +213,8 @@ export async function createClaimsVerifier(cfg: ClaimsKeyConfig): Promise<Claims
           audience: expect.audience,
           requiredClaims: ['exp', 'iat', 'jti'],
           typ: 'eventzr-claims+jwt',
-          clockTolerance: 5,
-          maxTokenAge: `${cfg.CLAIMS_TOKEN_TTL_SECONDS + 5}s`,
+          clockTolerance: CLAIMS_CLOCK_TOLERANCE_SECONDS,
+          maxTokenAge: `${cfg.CLAIMS_TOKEN_TTL_SECONDS + CLAIMS_CLOCK_TOLERANCE_SECONDS}s`,
         }));
       } catch (e) {
         if (e instanceof joseErrors.JOSEError) throw new ClaimsTokenError(`invalid claims token: ${e.code}`);
@@ -211,6 +226,11 @@ export async function createClaimsVerifier(cfg: ClaimsKeyConfig): Promise<Claims
       if (payload.oph !== expect.opHash) throw new ClaimsTokenError('claims token is bound to another operation');
       const parsed = callerSchema.safeParse(payload.caller);
       if (!parsed.success) throw new ClaimsTokenError('claims token carries no valid caller');
+      // Last: only a token that passed every check above is remembered (requiredClaims: jti, exp).
+      if (opts.replay) {
+        if (typeof payload.jti !== 'string') throw new ClaimsTokenError('claims token id is malformed');
+        await opts.replay.remember(expect.audience, payload.jti, payload.exp!);
+      }
       return { caller: parsed.data, requestId: typeof payload.rid === 'string' ? payload.rid : randomUUID() };
     },
   };

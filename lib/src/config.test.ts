@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, parseConfig, subgraphEnvSchema, subgraphSettings, httpUrl } from './config.ts';
+import { testClaimsKeys } from './testing/subgraph.ts';
 
 const secret = 's'.repeat(40);
 
@@ -26,6 +27,41 @@ describe('subgraph configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     for (const v of ['WIDGET_LIMIT', 'PORT', 'DATABASE_URL', 'ROUTER_CLAIMS_PUBLIC_KEY']) expect(problems).toContain(v);
+  });
+
+  it('refuses the shared HS256 claims secret in production, and takes the Ed25519 public key there', async () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/x' };
+    let error: unknown;
+    try {
+      parseConfig(schema, { ...production, ROUTER_CLAIMS_SECRET: secret });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^ROUTER_CLAIMS_SECRET: refused when NODE_ENV=production .*npm run keys/),
+    ]);
+    const { ROUTER_CLAIMS_PUBLIC_KEY } = await testClaimsKeys();
+    expect(() =>
+      parseConfig(schema, { ...production, ROUTER_CLAIMS_PUBLIC_KEY, ROUTER_CLAIMS_SECRET: secret }),
+    ).toThrow(/ROUTER_CLAIMS_SECRET: refused when NODE_ENV=production/);
+    expect(parseConfig(schema, { ...production, ROUTER_CLAIMS_PUBLIC_KEY }).ROUTER_CLAIMS_PUBLIC_KEY).toBe(
+      ROUTER_CLAIMS_PUBLIC_KEY,
+    );
+    for (const NODE_ENV of ['development', 'test'])
+      expect(parseConfig(schema, { NODE_ENV, ROUTER_CLAIMS_SECRET: secret }).ROUTER_CLAIMS_SECRET).toBe(secret);
+  });
+
+  it('reads the shared store: REDIS_URL (redis:// or rediss:// only) and its key prefix', () => {
+    const plain = parseConfig(schema, { ROUTER_CLAIMS_SECRET: secret });
+    expect(plain.REDIS_URL).toBeUndefined();
+    expect(plain.STORE_KEY_PREFIX).toBe('eventzr:');
+    expect(parseConfig(schema, { ROUTER_CLAIMS_SECRET: secret, REDIS_URL: 'redis://127.0.0.1:6379/2' }).REDIS_URL).toBe(
+      'redis://127.0.0.1:6379/2',
+    );
+    expect(() => parseConfig(schema, { ROUTER_CLAIMS_SECRET: secret, REDIS_URL: 'http://cache' })).toThrow(
+      /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/,
+    );
   });
 
   it("refuses a subgraph variable that redefines one of lib's", () => {

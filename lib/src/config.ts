@@ -80,9 +80,18 @@ export const claimsSigningEnv = {
   ),
   ROUTER_CLAIMS_SECRET: optionalString
     .pipe(z.string().min(32).optional())
-    .describe('instead of the key pair: one HS256 secret (at least 32 characters) shared by router and subgraphs'),
+    .describe(
+      'instead of the key pair, outside production only: one HS256 secret (at least 32 characters) shared by router and subgraphs',
+    ),
   CLAIMS_TOKEN_TTL_SECONDS: positiveInt(60).describe("lifetime of the router's claims tokens, in seconds"),
 };
+
+/**
+ * Why a shared HS256 claims secret is refused when NODE_ENV=production: whoever can verify with it
+ * can sign with it, so any subgraph could mint tokens for every other.
+ */
+export const HS256_CLAIMS_IN_PRODUCTION =
+  'refused when NODE_ENV=production (any subgraph holding it could mint claims tokens for every other): use ROUTER_CLAIMS_PRIVATE_KEY / ROUTER_CLAIMS_PUBLIC_KEY from `npm run keys`';
 
 /** What a subgraph verifies the router's claims tokens with. */
 export const claimsVerifyingEnv = {
@@ -91,6 +100,24 @@ export const claimsVerifyingEnv = {
   ),
   ROUTER_CLAIMS_SECRET: claimsSigningEnv.ROUTER_CLAIMS_SECRET,
   CLAIMS_TOKEN_TTL_SECONDS: claimsSigningEnv.CLAIMS_TOKEN_TTL_SECONDS,
+};
+
+/**
+ * The shared store (lib/src/store.ts openSharedStore), in every process that shares records with its
+ * replicas. Declared here, not in store.ts, so the base schemas below can include it (store.ts
+ * re-exports it).
+ */
+export const storeEnv = {
+  REDIS_URL: optionalString
+    .pipe(z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional())
+    .describe(
+      'Redis shared by every replica (claims-token replay memory, Idempotency-Key records, rate limits); unset: memory of this process only',
+    ),
+  STORE_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{0,64}$/)
+    .default('eventzr:')
+    .describe('prefix of every key this deployment writes to Redis (several deployments may share one server)'),
 };
 
 /** What every subgraph process reads; each subgraph adds its own variables (its module's `env`). */
@@ -116,6 +143,7 @@ export const subgraphBaseEnv = {
   BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
   ...shutdownEnv,
   ...claimsVerifyingEnv,
+  ...storeEnv,
 };
 export type SubgraphBaseEnv = z.infer<z.ZodObject<typeof subgraphBaseEnv>>;
 
@@ -133,6 +161,12 @@ export function subgraphEnvSchema<Own extends z.ZodRawShape>(own: Own) {
         code: 'custom',
         path: ['ROUTER_CLAIMS_PUBLIC_KEY'],
         message: 'set ROUTER_CLAIMS_PUBLIC_KEY (Ed25519 SPKI PEM) or ROUTER_CLAIMS_SECRET',
+      });
+    if (base.NODE_ENV === 'production' && base.ROUTER_CLAIMS_SECRET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROUTER_CLAIMS_SECRET'],
+        message: HS256_CLAIMS_IN_PRODUCTION,
       });
     if (base.NODE_ENV === 'production' && !base.DATABASE_URL)
       ctx.addIssue({

@@ -12,9 +12,9 @@ export const ErrorCode = {
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   INSUFFICIENT_CREDITS: 'INSUFFICIENT_CREDITS',
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
-  /** A dependency (the database) is out for a moment: nothing was done, the same request may be retried. */
-  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A dependency (database, shared store) cannot answer right now: retry later (HTTP 503). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -11,6 +11,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import {
+  CLAIMS_CLOCK_TOLERANCE_SECONDS,
   CLAIMS_HEADER,
   ClaimsTokenError,
   createClaimsVerifier,
@@ -20,7 +21,7 @@ import {
 } from './claims.ts';
 import type { BaseContext, Context } from './context.ts';
 import type { Database } from './db.ts';
-import { maskError } from './errors.ts';
+import { ErrorCode, maskError } from './errors.ts';
 import {
   finalErrorHandler,
   healthRoutes,
@@ -32,6 +33,8 @@ import {
 } from './http.ts';
 import type { Logger } from './logger.ts';
 import { assertAuthorizationAgrees } from './authz-check.ts';
+import { claimsReplayGuard, ReplayStoreUnavailableError } from './replay.ts';
+import { memoryStore, type SharedStore } from './store.ts';
 import { applyShield, check, entityRules, type PermissionTree, type Rule, type RuleContext } from './shield.ts';
 
 /**
@@ -60,6 +63,12 @@ export interface SubgraphServerOptions {
   production: boolean;
   bodyLimit: number;
   claims: ClaimsKeyConfig;
+  /**
+   * Where the claims tokens' `jti`s are remembered until they expire (a second use is 401): the
+   * process's shared store (lib/store: Redis when REDIS_URL is set, so replicas share it). Opened and
+   * closed by the caller; unset: a memory store of this server's own, closed by stop().
+   */
+  replayStore?: SharedStore;
 }
 
 export interface SubgraphServer {
@@ -113,7 +122,10 @@ export async function createSubgraphServer<L>(
 ): Promise<SubgraphServer> {
   const { database, log } = opts;
   const schema = buildShieldedSchema(def);
-  const verifier = await createClaimsVerifier(opts.claims);
+  const ownStore = opts.replayStore ? undefined : memoryStore();
+  const verifier = await createClaimsVerifier(opts.claims, {
+    replay: claimsReplayGuard(opts.replayStore ?? ownStore!, { clockToleranceSeconds: CLAIMS_CLOCK_TOLERANCE_SECONDS }),
+  });
 
   const errorLogger: ApolloServerPlugin<Context<L>> = {
     async requestDidStart() {
@@ -180,6 +192,18 @@ export async function createSubgraphServer<L>(
         log.warn({ requestId: req.requestId, reason: err.message }, 'claims token refused');
         return sendError(res, 401, 'UNAUTHENTICATED', 'Invalid claims token', req.requestId);
       }
+      if (err instanceof ReplayStoreUnavailableError) {
+        // Fail closed: a token that cannot be recorded is not accepted; the caller may retry.
+        log.error({ requestId: req.requestId, err: err.cause }, 'claims replay memory unreachable');
+        res.setHeader('retry-after', '1');
+        return sendError(
+          res,
+          503,
+          ErrorCode.SERVICE_UNAVAILABLE,
+          'Temporarily unable to accept requests; retry shortly',
+          req.requestId,
+        );
+      }
       next(err);
     }
   });
@@ -205,6 +229,9 @@ export async function createSubgraphServer<L>(
     schema,
     apollo: apollo as unknown as ApolloServer<Context<unknown>>,
     listen: async (port, host = '127.0.0.1') => (listening = await listen(app, port, host, '/graphql')),
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await ownStore?.close();
+    },
   };
 }

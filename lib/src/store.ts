@@ -7,8 +7,8 @@
 // encode their own records. The conditional writes are atomic on both stores (Redis: one SET NX
 // or one Lua script), so two replicas racing for a key get exactly one winner.
 import { Redis } from 'ioredis';
-import { z } from 'zod';
-import { optionalString } from './config.ts';
+import type { z } from 'zod';
+import type { storeEnv } from './config.ts';
 
 export interface SharedStore {
   /** `memory` (this process only) or `redis` (every process using the same server). */
@@ -30,19 +30,8 @@ export interface SharedStore {
   close(): Promise<void>;
 }
 
-/** The store's configuration, in every process that shares records. */
-export const storeEnv = {
-  REDIS_URL: optionalString
-    .pipe(z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional())
-    .describe(
-      'Redis shared by every replica (claims-token replay memory, Idempotency-Key records, rate limits); unset: memory of this process only',
-    ),
-  STORE_KEY_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9:_.-]{0,64}$/)
-    .default('eventzr:')
-    .describe('prefix of every key this deployment writes to Redis (several deployments may share one server)'),
-};
+/** The store's configuration (REDIS_URL, STORE_KEY_PREFIX), in every process that shares records. */
+export { storeEnv } from './config.ts';
 
 /** A store in this process's memory. Expired entries are dropped when read and swept periodically. */
 export function memoryStore(opts: { now?: () => number; sweepMs?: number } = {}): SharedStore {

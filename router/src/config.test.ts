@@ -1,6 +1,7 @@
 // The router's configuration: defaults, every bad variable named at once, production refusals.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@eventzr/lib/config';
+import { testClaimsKeys } from '@eventzr/lib/testing';
 import { routerEnvSchema } from './config.ts';
 
 const secret = 's'.repeat(40);
@@ -56,6 +57,32 @@ describe('config', () => {
       /IDEMPOTENCY_LEASE_MS/,
     );
     expect(() => parseConfig(routerEnvSchema, { ...ok, REDIS_URL: 'http://cache:6379' })).toThrowError(/REDIS_URL/);
+  });
+
+  it('refuses the shared HS256 claims secret in production, and takes the Ed25519 key there', async () => {
+    let error: unknown;
+    try {
+      parseConfig(routerEnvSchema, { NODE_ENV: 'production', ROUTER_CLAIMS_SECRET: secret });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^ROUTER_CLAIMS_SECRET: refused when NODE_ENV=production .*npm run keys/),
+    ]);
+    // Also next to a key pair: a secret left in the environment would still be trusted by subgraphs.
+    const { ROUTER_CLAIMS_PRIVATE_KEY } = await testClaimsKeys();
+    expect(() =>
+      parseConfig(routerEnvSchema, { NODE_ENV: 'production', ROUTER_CLAIMS_PRIVATE_KEY, ROUTER_CLAIMS_SECRET: secret }),
+    ).toThrow(/ROUTER_CLAIMS_SECRET: refused when NODE_ENV=production/);
+    const prod = parseConfig(routerEnvSchema, { NODE_ENV: 'production', ROUTER_CLAIMS_PRIVATE_KEY });
+    expect(prod.ROUTER_CLAIMS_PRIVATE_KEY).toBe(ROUTER_CLAIMS_PRIVATE_KEY);
+    expect(prod.ROUTER_CLAIMS_SECRET).toBeUndefined();
+    // Outside production the secret stays allowed (tests, hand-run development).
+    for (const NODE_ENV of ['development', 'test'])
+      expect(parseConfig(routerEnvSchema, { NODE_ENV, ROUTER_CLAIMS_SECRET: secret }).ROUTER_CLAIMS_SECRET).toBe(
+        secret,
+      );
   });
 
   it('requires Auth0 settings together', () => {

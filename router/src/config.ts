@@ -7,6 +7,7 @@ import {
   byteSize,
   claimsSigningEnv,
   commonEnv,
+  HS256_CLAIMS_IN_PRODUCTION,
   shutdownEnv,
   httpUrl,
   optionalString,
@@ -164,6 +165,8 @@ export const routerEnvSchema = z
         path: ['IDEMPOTENCY_LEASE_MS'],
         message: 'must exceed SUBGRAPH_TIMEOUT_MS (a key must stay held while its mutation can still be running)',
       });
+    if (prod && env.ROUTER_CLAIMS_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['ROUTER_CLAIMS_SECRET'], message: HS256_CLAIMS_IN_PRODUCTION });
     const auth0 = [env.AUTH0_DOMAIN, env.AUTH0_AUDIENCE, env.AUTH0_ISSUER];
     if (auth0.some(Boolean) && !auth0.every(Boolean))
       ctx.addIssue({

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, inheritedEnv, parseConfig } from '@eventzr/lib/config';
+import { testClaimsKeys } from '@eventzr/lib/testing';
 import { routerEnvSchema } from './config.ts';
 import { composeFixtureSupergraph, routerConfig } from './__fixtures__/fixtures.ts';
 
@@ -87,7 +88,13 @@ describe('router configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'router-main-'));
     const path = join(dir, 'supergraph.graphql');
     writeFileSync(path, composeFixtureSupergraph());
-    const run = runMain({ ROUTER_CLAIMS_SECRET: SECRET, SUPERGRAPH_PATH: path, NODE_ENV: 'production' });
+    // Production signs claims with an Ed25519 key (a shared HS256 secret is refused there).
+    const { ROUTER_CLAIMS_PRIVATE_KEY } = await testClaimsKeys();
+    const run = runMain({
+      ROUTER_CLAIMS_PRIVATE_KEY: ROUTER_CLAIMS_PRIVATE_KEY!,
+      SUPERGRAPH_PATH: path,
+      NODE_ENV: 'production',
+    });
     const url = await new Promise<string>((resolveUrl, reject) => {
       createInterface({ input: run.child.stdout }).on('line', (line) => {
         try {

@@ -68,10 +68,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   private readonly opts: SubgraphSourceOptions;
 
   constructor(opts: SubgraphSourceOptions) {
-    super({ url: opts.url, fetcher: timeoutFetcher(opts.timeoutMs) });
+    super({ url: opts.url, fetcher: timeoutFetcher(opts.timeoutMs), apq: false });
     this.opts = opts;
   }
 
+  /**
+   * Signs a fresh claims token (a new `jti`) for every fetch: subgraphs accept a token once
+   * (lib/replay). RemoteGraphQLDataSource calls this once per fetch and then sends exactly one
+   * request: no retries, and automatic persisted queries (`apq`, which would send the same
+   * headers twice) stay off. A retry added here must go through process() again, never resend.
+   */
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
     const { request } = options;
     const headers = request.http!.headers;

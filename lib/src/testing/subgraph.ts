@@ -15,6 +15,7 @@ import {
   type SubgraphModule,
   type SubgraphParts,
 } from '../subgraph.ts';
+import { memoryStore, openSharedStore, type SharedStore } from '../store.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { postJson } from './http.ts';
 
@@ -41,6 +42,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 export interface TestServer {
   database: TestDatabase;
+  /** The claims replay memory: Redis when the env sets REDIS_URL (startTestSubgraph), else memory. */
+  store: SharedStore;
   server: SubgraphServer;
   listening: Listening;
   url: string;
@@ -100,7 +103,7 @@ export async function startTestSubgraph<Own extends z.ZodRawShape, L, P extends 
     if (opts.seed && module.seed) await module.seed(deps);
     parts = await module.build(deps);
     const built = parts;
-    const server = await serve(definitionOf(module, parts), database, async () => {
+    const server = await serve(definitionOf(module, parts), database, openSharedStore(env), async () => {
       await built.close?.();
       await destroy();
     });
@@ -118,32 +121,50 @@ export async function startTestSubgraph<Own extends z.ZodRawShape, L, P extends 
  */
 export async function startTestServer<L>(
   definition: SubgraphDefinition<L>,
-  opts: { migrationsFolder: string },
+  opts: {
+    migrationsFolder: string;
+    /** The claims replay memory (closed with the server); default: a memory store. */
+    store?: SharedStore;
+  },
 ): Promise<TestServer> {
   const database = await createTestDatabase(definition.name, opts.migrationsFolder);
   try {
-    return await serve(definition, database, () => database.destroy());
+    return await serve(definition, database, opts.store ?? memoryStore(), () => database.destroy());
   } catch (err) {
     await database.destroy();
     throw err;
   }
 }
 
+/**
+ * Serves `def`; owns `store` from here on (closed by close(), or now if the server fails to start).
+ * `release` frees what the caller set up (the database, the subgraph's own parts) after the server stops.
+ */
 async function serve<L>(
   def: SubgraphDefinition<L>,
   database: TestDatabase,
+  store: SharedStore,
   release: () => Promise<void>,
 ): Promise<TestServer> {
-  const claims = await testClaimsKeys();
-  const signer = await createClaimsSigner(claims);
-  const server = await createSubgraphServer(def, {
-    database,
-    log: createLogger(def.name, 'silent'),
-    production: true,
-    bodyLimit: 1024 * 1024,
-    claims,
-  });
-  const listening = await server.listen(0, '127.0.0.1');
+  let server: SubgraphServer;
+  let listening: Listening;
+  let signer: Awaited<ReturnType<typeof createClaimsSigner>>;
+  try {
+    const claims = await testClaimsKeys();
+    signer = await createClaimsSigner(claims);
+    server = await createSubgraphServer(def, {
+      database,
+      log: createLogger(def.name, 'silent'),
+      production: true,
+      bodyLimit: 1024 * 1024,
+      claims,
+      replayStore: store,
+    });
+    listening = await server.listen(0, '127.0.0.1');
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const sign = (caller: Caller, query: string, variables: Record<string, unknown> = {}, audience = def.name) =>
     signer.sign({ caller, audience, opHash: operationHash(query, variables), requestId: 'test-request' });
   const post = async (body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse> => {
@@ -152,6 +173,7 @@ async function serve<L>(
   };
   return {
     database,
+    store,
     server,
     listening,
     url: listening.url,
@@ -164,6 +186,7 @@ async function serve<L>(
     async close() {
       await listening.close();
       await server.stop();
+      await store.close();
       await release();
     },
   };
