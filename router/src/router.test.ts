@@ -11,7 +11,9 @@ import {
   ISSUER,
   TENANT_A,
   TENANT_B,
+  UNKNOWN_TENANT,
   bearer,
+  externalUserId,
   handMade,
   mint,
   post,
@@ -515,17 +517,60 @@ describe('requests that are served', () => {
       { query: '{ me { id } }' },
       bearer(await mint(userClaims(), { key: auth0Key, iss: AUTH0_ISSUER, aud: AUTH0_AUDIENCE })),
     );
-    expect(viaAuth0.body.data).toEqual({ me: { id: userClaims().sub } });
+    // An Auth0 subject is no user id here: the router asked auth (as itself) for the user's id.
+    expect(viaAuth0.body.data).toEqual({
+      me: { id: externalUserId(AUTH0_ISSUER, userClaims().sub!, userClaims().tenantId!) },
+    });
     const viaDev = await post(
       url,
       { query: '{ me { id } }' },
       bearer(await mint(userClaims(), { key: new TextEncoder().encode(DEV_SECRET), iss: 'eventzr-dev' })),
     );
     expect(viaDev.body.data).toEqual({ me: { id: userClaims().sub } });
-    expect(fx.calls().map((c) => (c.caller.kind === 'user' ? c.caller.issuer : c.caller.kind))).toEqual([
+    expect(fx.calls().map((c) => (c.caller.kind === 'user' ? c.caller.issuer : c.caller))).toEqual([
+      { kind: 'internal', service: 'router' },
       'auth0',
       'development',
     ]);
+  });
+
+  it('maps an Auth0 user once per cache lifetime, and refuses one whose tenant auth refuses (401, no subgraph query)', async () => {
+    const auth0 = (over: Parameters<typeof userClaims>[0] = {}, now = Date.now()) =>
+      mint(userClaims(over), { key: auth0Key, iss: AUTH0_ISSUER, aud: AUTH0_AUDIENCE, now });
+    const sub = `auth0|${crypto.randomUUID()}`;
+    const before = router.externalIdentityStats!.provisions;
+    for (let i = 0; i < 3; i++) {
+      // A new token each time (the token cache cannot answer): the identity cache does.
+      const res = await post(url, { query: '{ me { id } }' }, bearer(await auth0({ sub }, Date.now() - i * 1000)));
+      expect(res.body.data).toEqual({ me: { id: externalUserId(AUTH0_ISSUER, sub, TENANT_A) } });
+    }
+    expect(router.externalIdentityStats!.provisions - before).toBe(1);
+    // New roles in a later token are passed on at once.
+    await post(url, { query: '{ me { id } }' }, bearer(await auth0({ sub, roles: ['admin'] })));
+    expect(router.externalIdentityStats!.provisions - before).toBe(2);
+
+    fx.reset();
+    const refused = await post(url, { query: '{ me { id } }' }, bearer(await auth0({ tenantId: UNKNOWN_TENANT })));
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // Only the router's own question reached auth; the caller's query reached no subgraph.
+    expect(fx.calls().map((c) => c.field)).toEqual(['provisionExternalIdentity']);
+  });
+
+  it('serves no client provisionExternalIdentity: it is not in the API schema, internal callers included', async () => {
+    const res = await post(
+      url,
+      {
+        query:
+          'mutation { provisionExternalIdentity(input: { issuer: "x", subject: "y", tenantId: "' +
+          TENANT_A +
+          '", email: "", name: "", roles: [] }) { userId } }',
+      },
+      { 'x-internal-api-key': INTERNAL_KEY, 'x-internal-service': 'router' },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(fx.calls()).toEqual([]);
   });
 
   it('picks up a rotated signing key from the JWKS, refetching at most once per cooldown', async () => {

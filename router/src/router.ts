@@ -26,6 +26,7 @@ import { openSharedStore, type SharedStore } from '@eventzr/lib/store';
 import { createAuthenticator } from './auth/authenticate.ts';
 import type { RouterEnv } from './config.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
+import { createExternalIdentities, type ExternalIdentityStats } from './auth/external-identities.ts';
 import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
 import {
   checkGraphQLBody,
@@ -70,6 +71,8 @@ export interface Router {
   supergraph: LoadedSupergraph;
   /** Access-token verification counters: `verifications` runs, `cacheHits` served from the cache. */
   tokenStats: TokenStats;
+  /** External-issuer mapping counters (undefined when no external issuer is trusted). */
+  externalIdentityStats: ExternalIdentityStats | undefined;
   ready(): Promise<Readiness>;
   listen(port: number, host?: string): Promise<Listening>;
   /** Closes every listener this router opened, then stops Apollo Server and the gateway. */
@@ -91,8 +94,23 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   const supergraph = loadSupergraph(sdl, { ...config.SUBGRAPH_URLS, ...opts.subgraphUrls });
 
   const signer = await createClaimsSigner(config);
+  const issuers = trustedIssuers(config, { keySets: opts.keySets, subgraphs: supergraph.subgraphs });
+  // External issuers' subjects become users of the token-issuing subgraph (auth) on first use.
+  const tokenIssuer = supergraph.subgraphs.find((s) => s.name === config.TOKEN_ISSUER_SUBGRAPH);
+  const externalIdentities =
+    issuers.some((i) => i.external) && tokenIssuer
+      ? createExternalIdentities({
+          url: tokenIssuer.url,
+          audience: tokenIssuer.name,
+          signer,
+          timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+          cacheMax: config.TOKEN_CACHE_MAX,
+          log,
+        })
+      : undefined;
   const tokens = createTokenVerifier({
-    issuers: trustedIssuers(config, { keySets: opts.keySets, subgraphs: supergraph.subgraphs }),
+    issuers,
+    externalIdentities,
     clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
     cacheMax: config.TOKEN_CACHE_MAX,
     now: opts.now,
@@ -231,6 +249,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     apollo,
     supergraph,
     tokenStats: tokens.stats,
+    externalIdentityStats: externalIdentities?.stats,
     ready,
     async listen(port, host = '127.0.0.1') {
       const l = await listen(app, port, host, '/graphql');

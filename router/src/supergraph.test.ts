@@ -29,7 +29,9 @@ describe('supergraph loading', () => {
 
   it('hands the gateway the same supergraph without that purpose, and the gateway loads it', async () => {
     const loaded = loadSupergraph(sdl);
-    expect(loaded.gatewaySdl).not.toContain('SECURITY)');
+    expect(loaded.gatewaySdl).not.toMatch(/(authenticated|requiresScopes)\/v0\.1", for: SECURITY\)/);
+    // @inaccessible keeps its purpose: the gateway enforces it itself (its API schema leaves them out).
+    expect(loaded.gatewaySdl).toContain('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)');
     expect(loaded.gatewaySdl).toContain('@link(url: "https://specs.apollo.dev/authenticated/v0.1")');
     expect(loaded.gatewaySdl).toContain('@requiresScopes(scopes: [["jobs:admin"]])');
     await expect(gatewayLoads(loaded.gatewaySdl)).resolves.toBeUndefined();
@@ -44,6 +46,7 @@ describe('supergraph loading', () => {
       'Query.failing': { authenticated: false, scopes: [[['jobs:read']]] },
       'Query.workers': { authenticated: false, scopes: [[['jobs:admin']]] },
       'Mutation.logout': { authenticated: true, scopes: [] },
+      'Mutation.provisionExternalIdentity': { authenticated: false, scopes: [[['internal']]] },
       'Mutation.leaseJobs': { authenticated: false, scopes: [[['internal']]] },
       'Mutation.enqueueJob': { authenticated: false, scopes: [[['jobs:create']]] },
       'Job.adminNote': { authenticated: false, scopes: [[['jobs:admin']]] },

@@ -25,6 +25,7 @@ import {
 
 const AUTHENTICATED_URL = 'https://specs.apollo.dev/authenticated/v0.1';
 const REQUIRES_SCOPES_URL = 'https://specs.apollo.dev/requiresScopes/v0.1';
+const INACCESSIBLE_URL = 'https://specs.apollo.dev/inaccessible/v0.2';
 
 /** What one field needs from its caller; every listed requirement must hold. */
 export interface FieldRequirement {
@@ -191,6 +192,9 @@ export function loadSupergraph(
   const enforced = new Map<string, LinkInfo>();
   for (const link of links) {
     if (link.purpose !== 'SECURITY') continue;
+    // @inaccessible is enforced by @apollo/gateway itself: the API schema it serves (and validates
+    // every operation against) leaves inaccessible elements out, so no client can select them.
+    if (link.url === INACCESSIBLE_URL) continue;
     if (link.url !== AUTHENTICATED_URL && link.url !== REQUIRES_SCOPES_URL)
       throw new SupergraphError(`security feature ${link.url} is not enforced by this router`);
     enforced.set(link.url, link);

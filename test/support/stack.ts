@@ -10,7 +10,7 @@ import { readRegistry, subgraphVariable } from '../../lib/src/registry.ts';
 import { loadSubgraphModule } from '../../lib/src/subgraph.ts';
 import { postJson, startTestSubgraph, testClaimsKeys, type TestSubgraph } from '../../lib/src/testing.ts';
 import { routerEnvSchema } from '../../router/src/config.ts';
-import { createRouter, type Router } from '../../router/src/router.ts';
+import { createRouter, type Router, type RouterOptions } from '../../router/src/router.ts';
 import { composeSubgraphs, formatDiagnostic, registrySubgraphs } from '../../schema/compose.ts';
 
 export const ISSUER = 'https://auth.e2e.eventzr';
@@ -54,6 +54,8 @@ export interface StackOptions {
   subgraphEnv?: Record<string, string>;
   /** A registry file other than schema/supergraph.yaml (e.g. with a subgraph under development). */
   registry?: string;
+  /** Key sets the router uses instead of fetching JWKS (e.g. a local Auth0-style issuer's). */
+  keySets?: RouterOptions['keySets'];
 }
 
 /** The variables every process of the stack shares, as one .env file would hold them. */
@@ -83,7 +85,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.routerEnv,
   });
   const supergraphSdl = composition.supergraphSdl;
-  const router = await createRouter(config, { supergraphSdl });
+  const router = await createRouter(config, { supergraphSdl, ...(opts.keySets ? { keySets: opts.keySets } : {}) });
   const listening = await router.listen(0, '127.0.0.1');
 
   const raw = async (body: string, headers: Record<string, string> = {}): Promise<GqlResult> => {

@@ -39,6 +39,8 @@ export interface TestDatabaseOptions {
    * folder's migrations (the journal's first entries), then, reopening it, all of them.
    */
   upgradeFrom?: number;
+  /** With upgradeFrom: runs as the owner on the earlier database, before the upgrade (data to migrate). */
+  beforeUpgrade?: (owner: Tx) => Promise<void>;
 }
 
 /** A copy of a migrations folder whose journal lists only its first `count` entries. */
@@ -66,7 +68,21 @@ export async function createTestDatabase(
   const migrateEarlier = async (opts: Omit<Parameters<typeof openDatabase>[0], 'migrationsFolder'>) => {
     if (!earlier) return;
     try {
-      await (await openDatabase({ ...opts, migrationsFolder: earlier, requireConfinedRole: false })).close();
+      const db = await openDatabase({ ...opts, migrationsFolder: earlier, requireConfinedRole: false });
+      try {
+        const fill = options.beforeUpgrade;
+        if (fill && opts.migratorUrl) {
+          const owner = new pg.Client({ connectionString: opts.migratorUrl });
+          await owner.connect();
+          try {
+            await (drizzle(owner) as unknown as Database['db']).transaction(fill);
+          } finally {
+            await owner.end().catch(() => undefined);
+          }
+        } else if (fill) await db.db.transaction(fill);
+      } finally {
+        await db.close();
+      }
     } finally {
       rmSync(earlier, { recursive: true, force: true });
     }

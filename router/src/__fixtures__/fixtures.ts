@@ -1,6 +1,7 @@
 // Real components for the router's tests: two small subgraphs built by lib's server factory (they
 // verify the router's claims token for real), the supergraph composed from them, RSA keys and a
 // JWKS served over HTTP, and helpers to mint tokens (good and bad ones) and call the router.
+import { createHash } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -33,6 +34,14 @@ export const DEV_SECRET = 'development-secret-of-at-least-32-characters';
 export const INTERNAL_KEY = 'internal-api-key-of-at-least-32-characters!';
 export const TENANT_A = '00000000-0000-4000-8000-00000000000a';
 export const TENANT_B = '00000000-0000-4000-8000-00000000000b';
+/** A tenant the fixture auth subgraph refuses to provision external users in. */
+export const UNKNOWN_TENANT = '00000000-0000-4000-8000-0000000000ff';
+
+/** The user id the fixture auth subgraph gives an external (issuer, subject) in a tenant. */
+export function externalUserId(issuer: string, subject: string, tenantId: string): string {
+  const h = createHash('sha256').update(`${issuer}\n${subject}\n${tenantId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 // ---------------------------------------------------------------- fixture subgraphs
 
@@ -57,7 +66,7 @@ function recorder(): Recorder {
 
 const FED = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])`;
 
-export const AUTH_SDL = `${FED}
+export const AUTH_SDL = `${FED.replace('"@requiresScopes"]', '"@requiresScopes", "@inaccessible"]')}
 """Any JSON value."""
 scalar JSON
 type Query {
@@ -67,7 +76,19 @@ type Query {
 type Mutation {
   login(input: LoginInput!): LoginPayload!
   logout: Boolean! @authenticated
+  provisionExternalIdentity(input: ProvisionExternalIdentityInput!): ProvisionExternalIdentityPayload!
+    @requiresScopes(scopes: [["internal"]])
+    @inaccessible
 }
+input ProvisionExternalIdentityInput @inaccessible {
+  issuer: String!
+  subject: String!
+  tenantId: ID!
+  email: String!
+  name: String!
+  roles: [String!]!
+}
+type ProvisionExternalIdentityPayload @inaccessible { userId: ID! }
 input LoginInput { email: String! password: String! }
 type LoginPayload { accessToken: String! }
 type User @key(fields: "id") { id: ID! email: String! tenantId: ID! }
@@ -124,6 +145,12 @@ function authDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
           seen('logout', ctx);
           return true;
         },
+        // The real one (subgraphs/auth) makes an identity and membership; here a stable id per input.
+        provisionExternalIdentity: (_p: unknown, args: { input: Record<string, string> }, ctx: Ctx) => {
+          seen('provisionExternalIdentity', ctx);
+          if (args.input.tenantId === UNKNOWN_TENANT) throw forbidden("The token's tenant does not exist");
+          return { userId: externalUserId(args.input.issuer!, args.input.subject!, args.input.tenantId!) };
+        },
       },
       User: {
         __resolveReference: (ref: { id: string }, ctx: Ctx) => {
@@ -134,7 +161,7 @@ function authDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
     } as never,
     permissions: {
       Query: { ...federationRules, me: isAuthenticated, users: hasPermission(Permission.USERS_ADMIN) },
-      Mutation: { login: allow, logout: isAuthenticated },
+      Mutation: { login: allow, logout: isAuthenticated, provisionExternalIdentity: isInternal },
       entities: { User: isUserOrInternal },
     },
     createLoaders: () => ({}),

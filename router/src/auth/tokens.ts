@@ -14,6 +14,7 @@ import { LRUCache } from 'lru-cache';
 import { accessClaimsSchema, userCallerFromClaims, type UserCaller } from '@eventzr/lib/claims';
 import type { RouterEnv } from '../config.ts';
 import type { SubgraphEndpoint } from '../supergraph.ts';
+import type { ExternalIdentities } from './external-identities.ts';
 
 /** A kid is looked up in a key set: only a plain token of URL-safe characters is ever used for that. */
 const SAFE_KID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -41,6 +42,11 @@ export interface TrustedIssuer {
   audience: string;
   algorithms: string[];
   key: JWTVerifyGetKey | Uint8Array;
+  /**
+   * An issuer outside this platform (Auth0): its subjects are not user ids here, so each is
+   * mapped to one (external-identities.ts) before the caller is used.
+   */
+  external?: boolean;
 }
 
 export interface TokenStats {
@@ -104,6 +110,7 @@ export function trustedIssuers(config: RouterEnv, opts: TrustOptions = {}): Trus
       audience: config.AUTH0_AUDIENCE,
       algorithms: ['RS256'],
       key: opts.keySets?.auth0 ?? remote(new URL(`https://${config.AUTH0_DOMAIN}/.well-known/jwks.json`)),
+      external: true,
     });
   }
   // Config refuses DEV_JWT_SECRET in production; this is the development and test convenience.
@@ -128,6 +135,8 @@ export interface TokenVerifierOptions {
   issuers: TrustedIssuer[];
   clockToleranceSeconds: number;
   cacheMax: number;
+  /** Maps an external issuer's subjects to user ids; without it their tokens are refused. */
+  externalIdentities?: ExternalIdentities;
   /** Milliseconds since the epoch; tests move it. */
   now?: () => number;
 }
@@ -190,8 +199,15 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     });
     const claims = accessClaimsSchema.safeParse(payload);
     if (!claims.success) throw new TokenError('invalid', 'claims do not match the access token shape');
+    let caller = userCallerFromClaims(claims.data, issuer.label);
+    if (issuer.external) {
+      // A subject of another issuer is no user id here: used as one it would name nobody (`me`
+      // UNAUTHENTICATED, Job.createdBy null), or, worse, whoever holds that id.
+      if (!opts.externalIdentities) throw new TokenError('invalid', 'external issuer without identity mapping');
+      caller = await opts.externalIdentities.map(issuer.issuer, claims.data, caller);
+    }
     return {
-      caller: deepFreeze(userCallerFromClaims(claims.data, issuer.label)),
+      caller: deepFreeze(caller),
       expiresAtMs: (payload.exp as number) * 1000,
     };
   }

@@ -39,3 +39,13 @@ export const loginInput = z.object({
 export const requestPasswordResetInput = z.object({ email, tenantId });
 
 export const refreshTokenInput = z.object({ refreshToken: text({ max: 1024 }) });
+
+/** What the router passes from a verified external token: shape and size only, the issuer vouched for the rest. */
+export const provisionExternalIdentityInput = z.object({
+  issuer: text({ min: 1, max: 500 }),
+  subject: text({ min: 1, max: 200 }),
+  tenantId: uuid('tenant id'),
+  email: text({ trim: true, max: 320 }),
+  name: text({ trim: true, max: 200 }),
+  roles: z.array(text({ max: 64 })).max(32),
+});

@@ -47,7 +47,21 @@ const ROOT_OPERATIONS: Record<string, { query: string; variables?: Record<string
     query: 'mutation ($i: LogoutInput!) { logout(input: $i) { revoked } }',
     variables: { i: { refreshToken: 'x'.repeat(43) } },
   },
+  'Mutation.provisionExternalIdentity': {
+    query: 'mutation ($i: ProvisionExternalIdentityInput!) { provisionExternalIdentity(input: $i) { userId } }',
+    variables: {
+      i: {
+        issuer: 'https://idp.permissions.test/',
+        subject: 'idp|perm',
+        tenantId: TENANT_A.id,
+        email: 'perm@idp.test',
+        name: 'Perm',
+        roles: ['user'],
+      },
+    },
+  },
 };
+const ROUTER: Caller = { kind: 'internal', service: 'router' };
 const run = (caller: Caller, field: string) => {
   const op = ROOT_OPERATIONS[field]!;
   return auth.sg.exec(caller, op.query, op.variables ?? {});
@@ -118,6 +132,18 @@ describe('rules', () => {
       expect(firstError(await run(ANONYMOUS, field))?.code).toBe('UNAUTHENTICATED');
       expect(firstError(await run(INTERNAL, field))?.code).toBe('FORBIDDEN');
     }
+  });
+
+  it('isRouter (provisionExternalIdentity): the router passes; anonymous UNAUTHENTICATED, users and other internal callers FORBIDDEN', async () => {
+    const ok = await run(ROUTER, 'Mutation.provisionExternalIdentity');
+    expect(ok.body.errors).toBeUndefined();
+    expect(
+      (ok.body.data as { provisionExternalIdentity: { userId: string } }).provisionExternalIdentity.userId,
+    ).toMatch(/^[0-9a-f-]{36}$/);
+    const field = 'Mutation.provisionExternalIdentity';
+    expect(firstError(await run(ANONYMOUS, field))?.code).toBe('UNAUTHENTICATED');
+    expect(firstError(await run(INTERNAL, field))?.code).toBe('FORBIDDEN');
+    expect(firstError(await run(callerFor('admin@eventzr.com'), field))?.code).toBe('FORBIDDEN');
   });
 
   it('isUserOrInternal (_entities): anonymous callers are UNAUTHENTICATED before any entity rule', async () => {

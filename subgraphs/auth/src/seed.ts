@@ -1,9 +1,11 @@
-// Development seed: the tenants and users of lib/dev-seed.ts, password DEV_PASSWORD. Idempotent:
-// existing rows are left alone, and passwords are hashed only for users still missing. Never run
-// when NODE_ENV=production (lib/bootstrap.ts skips it).
+// Development seed: the tenants and users of lib/dev-seed.ts, password DEV_PASSWORD: one identity
+// per email (its id is the user's), a membership per user. Idempotent: existing rows are left
+// alone, and passwords are hashed only for users still missing. Never run when
+// NODE_ENV=production (lib/bootstrap.ts skips it).
 import type { Database } from '@eventzr/lib/db';
 import { DEV_PASSWORD, DEV_TENANTS, DEV_USERS } from '@eventzr/lib/dev-seed';
 import { hashPassword } from './services/passwords.ts';
+import { insertPasswordIdentity } from './repositories/identities.ts';
 import { ensureTenant } from './repositories/tenants.ts';
 import { ensureUser, usersByIds } from './repositories/users.ts';
 
@@ -21,20 +23,23 @@ export async function seedDevData(database: Database): Promise<void> {
         ).map((u) => u.id),
       );
     });
-    const missing = members.filter((u) => !present.has(u.id));
-    if (missing.length === 0) continue;
-    const rows = await Promise.all(
-      missing.map(async (u) => ({
-        id: u.id,
-        tenantId: u.tenantId,
-        email: u.email,
-        name: u.name,
-        roles: [...u.roles],
-        passwordHash: await hashPassword(DEV_PASSWORD),
-      })),
-    );
-    await database.run({ tenantId: tenant.id }, async (tx) => {
-      for (const row of rows) await ensureUser(tx, row);
-    });
+    for (const u of members.filter((m) => !present.has(m.id))) {
+      const passwordHash = await hashPassword(DEV_PASSWORD);
+      const now = new Date();
+      await database.run(
+        { settings: { 'app.tenant_id': tenant.id, 'app.login_email': u.email.toLowerCase() } },
+        async (tx) => {
+          await insertPasswordIdentity(tx, { id: u.id, email: u.email, name: u.name, passwordHash, createdAt: now });
+          await ensureUser(tx, {
+            id: u.id,
+            tenantId: u.tenantId,
+            identityId: u.id,
+            email: u.email,
+            name: u.name,
+            roles: [...u.roles],
+          });
+        },
+      );
+    }
   }
 }

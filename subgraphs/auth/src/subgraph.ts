@@ -13,6 +13,7 @@ import { createLoaders } from './loaders.ts';
 import { permissions } from './permissions.ts';
 import { createResolvers } from './resolvers/index.ts';
 import { seedDevData } from './seed.ts';
+import { resetSender } from './services/resets.ts';
 import { createKeyStore, type KeyStore } from './services/signing-keys.ts';
 import { createTokenIssuer } from './services/tokens.ts';
 
@@ -86,4 +87,6 @@ export const subgraph = defineSubgraph({
     }
   },
   seed: ({ database }) => seedDevData(database),
+  // requestPasswordReset only queues: this issues and delivers the tokens, off the request path.
+  background: [resetSender],
 });

@@ -11,6 +11,10 @@ import {
   type TestSubgraph,
 } from '@eventzr/lib/testing';
 import { subgraphConfig } from '@eventzr/lib/bootstrap';
+import type { Database } from '@eventzr/lib/db';
+import type { Role } from '@eventzr/lib/permissions';
+import { loginCandidate } from './repositories/identities.ts';
+import { ensureUser } from './repositories/users.ts';
 import { authConfigFromEnv, type AuthConfig, type env } from './config.ts';
 import { JWKS_PATH, subgraph } from './subgraph.ts';
 
@@ -60,3 +64,20 @@ export const CONTRACT = Object.fromEntries(
     registeredOperation(n, 'eventzr-web'),
   ]),
 ) as Record<'Login' | 'RefreshToken' | 'Register' | 'RequestPasswordReset' | 'Logout' | 'Me', string>;
+
+/**
+ * Makes the identity holding `email` a member of `tenantId` (what an invitation flow, not built
+ * yet, would do); returns the new membership's user id.
+ */
+export async function addMembership(database: Database, email: string, tenantId: string, roles: Role[]) {
+  const lower = email.toLowerCase();
+  const { identity } = await database.run({ settings: { 'app.login_email': lower } }, (tx) =>
+    loginCandidate(tx, lower),
+  );
+  if (!identity) throw new Error(`no identity holds ${email}`);
+  const id = crypto.randomUUID();
+  await database.run({ tenantId }, (tx) =>
+    ensureUser(tx, { id, tenantId, identityId: identity.id, email: identity.email, name: identity.name, roles }),
+  );
+  return id;
+}

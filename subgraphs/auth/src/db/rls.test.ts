@@ -8,14 +8,15 @@ import type { Tx } from '@eventzr/lib/db';
 import { assertCatalog, catalogProblems, createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
 import { insertRefreshToken, refreshTokenByHash } from '../repositories/refresh-tokens.ts';
 import { tenantsByIds } from '../repositories/tenants.ts';
-import { accountsByEmail, insertUser, usersByIds } from '../repositories/users.ts';
+import { externalIdentity, insertExternalIdentity, loginCandidate } from '../repositories/identities.ts';
+import { ensureUser, usersByIds } from '../repositories/users.ts';
 import { seedDevData } from '../seed.ts';
 import { subgraph } from '../subgraph.ts';
 import { TENANT_A, TENANT_B } from '../test-support.ts';
 import { openRoleDatabase } from '@eventzr/lib/db';
 import { readSigningKeys } from '../services/signing-keys.ts';
 import { newOpaqueToken } from '../services/tokens.ts';
-import { passwordResetTokens, refreshTokens, security, SIGNER_ROLE, signingKeys, tenants, users } from './schema.ts';
+import { identities, refreshTokens, security, SIGNER_ROLE, signingKeys, tenants, users } from './schema.ts';
 
 let database: TestDatabase;
 const tokenA = newOpaqueToken();
@@ -75,7 +76,8 @@ describe('tenant scope', () => {
       expect(await tenantsByIds(tx, [TENANT_B.id])).toEqual([]);
       expect((await tx.select().from(refreshTokens)).every((r) => r.tenantId === TENANT_A.id)).toBe(true);
       expect(await refreshTokenByHash(tx, tokenB.hash)).toBeNull();
-      expect(await tx.select().from(passwordResetTokens)).toEqual([]);
+      // Identities (and their password hashes) are out of every tenant scope's reach.
+      expect(await tx.select().from(identities)).toEqual([]);
       // Counting is no side channel either.
       const counted = await rows<{ n: number }>(
         tx,
@@ -88,12 +90,12 @@ describe('tenant scope', () => {
   it('refuses to write another tenant’s rows', async () => {
     await expectRlsRefusal(
       database.run({ tenantId: TENANT_A.id }, (tx) =>
-        insertUser(tx, {
+        tx.insert(users).values({
           id: crypto.randomUUID(),
           tenantId: TENANT_B.id,
+          identityId: userA!.id,
           email: 'x@acme.example',
           name: 'X',
-          passwordHash: 'x',
           roles: ['admin'],
         }),
       ),
@@ -109,30 +111,88 @@ describe('tenant scope', () => {
       expect(await tx.select().from(users)).toEqual([]);
       expect(await tx.select().from(tenants)).toEqual([]);
       expect(await tx.select().from(refreshTokens)).toEqual([]);
+      expect(await tx.select().from(identities)).toEqual([]);
     });
   });
 });
 
 describe('pre-tenant lookup policies', () => {
-  it('app.login_email admits that email’s accounts and their tenants, nothing else, read only', async () => {
+  it('app.login_email admits that email’s identity, memberships and their tenants, nothing else, read only', async () => {
     await database.run({ settings: { 'app.login_email': 'admin@acme.example' } }, async (tx) => {
+      expect((await tx.select().from(identities)).map((i) => i.email)).toEqual(['admin@acme.example']);
       expect((await tx.select().from(users)).map((u) => u.email)).toEqual(['admin@acme.example']);
       expect((await tx.select().from(tenants)).map((t) => t.id)).toEqual([TENANT_B.id]);
       expect(await tx.select().from(refreshTokens)).toEqual([]);
-      expect((await accountsByEmail(tx, 'admin@acme.example')).map((a) => a.tenant.name)).toEqual([TENANT_B.name]);
+      const found = await loginCandidate(tx, 'admin@acme.example');
+      expect(found.identity?.email).toBe('admin@acme.example');
+      expect(found.accounts.map((a) => a.tenant.name)).toEqual([TENANT_B.name]);
     });
     await expectRlsRefusal(
       database.run({ settings: { 'app.login_email': 'new@acme.example' } }, (tx) =>
-        insertUser(tx, {
+        tx.insert(users).values({
           id: crypto.randomUUID(),
           tenantId: TENANT_B.id,
+          identityId: userB!.id,
           email: 'new@acme.example',
           name: 'N',
-          passwordHash: 'x',
           roles: ['admin'],
         }),
       ),
     );
+    // Identities are made only inside a tenant scope (registration, an external user's first use).
+    await expectRlsRefusal(
+      database.run({ settings: { 'app.login_email': 'new@acme.example' } }, (tx) =>
+        tx
+          .insert(identities)
+          .values({ id: crypto.randomUUID(), email: 'new@acme.example', name: 'N', passwordHash: 'x' }),
+      ),
+    );
+  });
+
+  it('app.external_issuer + app.external_subject admit exactly that identity; a tenant scope may add one', async () => {
+    const issuer = 'https://idp.rls.test/';
+    const scope = { 'app.tenant_id': TENANT_A.id, 'app.external_issuer': issuer, 'app.external_subject': 'ext|1' };
+    await database.run({ settings: scope }, async (tx) => {
+      await insertExternalIdentity(tx, {
+        id: crypto.randomUUID(),
+        email: '',
+        name: '',
+        externalIssuer: issuer,
+        externalSubject: 'ext|1',
+      });
+      expect((await externalIdentity(tx, issuer, 'ext|1'))?.externalSubject).toBe('ext|1');
+    });
+    await database.run({ settings: { 'app.external_issuer': issuer, 'app.external_subject': 'ext|2' } }, async (tx) => {
+      expect(await externalIdentity(tx, issuer, 'ext|1')).toBeNull();
+      expect(await tx.select().from(identities)).toEqual([]);
+    });
+    await database.run({ settings: { 'app.external_issuer': issuer, 'app.external_subject': 'ext|1' } }, async (tx) => {
+      expect((await tx.select().from(identities)).map((i) => i.externalSubject)).toEqual(['ext|1']);
+    });
+    // No UPDATE of identities at all (SQLSTATE 42501: no privilege).
+    const refused = await database
+      .run({ settings: { 'app.external_issuer': issuer, 'app.external_subject': 'ext|1' } }, (tx) =>
+        rows(tx, sql`update identities set name = 'x' returning id`),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as { cause?: { code?: string } },
+      );
+    expect(refused?.cause?.code).toBe('42501');
+  });
+
+  it('a membership joins an identity to one tenant at most once', async () => {
+    await database.run({ tenantId: TENANT_A.id }, async (tx) => {
+      await ensureUser(tx, {
+        id: crypto.randomUUID(),
+        tenantId: TENANT_A.id,
+        identityId: userA!.id,
+        email: userA!.email,
+        name: 'again',
+        roles: ['viewer'],
+      });
+      expect((await tx.select().from(users)).filter((u) => u.identityId === userA!.id)).toHaveLength(1);
+    });
   });
 
   it('app.refresh_token_hash admits exactly the presented token, read only', async () => {

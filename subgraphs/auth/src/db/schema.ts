@@ -9,6 +9,9 @@
 //                            can verify the password against them and nothing else;
 //   app.refresh_token_hash → the one refresh_tokens row whose SHA-256 matches the presented
 //                            opaque token (256 random bits: unguessable).
+//   app.external_issuer +
+//   app.external_subject   → the one identity an external issuer's user (issuer, subject) has, so
+//                            the router's first request for that user can find or make it.
 // These policies never admit INSERT/UPDATE: once the row is found, the transaction enters the
 // owning tenant's scope (app.tenant_id, taken from that row) for every write, so writes always
 // pass the ordinary tenant policy. An unset setting matches no row.
@@ -30,6 +33,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import {
   declareSecurity,
+  inTenantScope,
   lookupPolicy,
   scopePolicy,
   settingMatches,
@@ -64,15 +68,73 @@ export const tenants = pgTable(
   ],
 ).enableRLS();
 
+/**
+ * A person, once for the whole platform: ONE identity per email (password sign-in), or one per
+ * (issuer, subject) for the users of a trusted external issuer (Auth0). An identity belongs to
+ * tenants through memberships (`users` rows, which carry the roles). Not tenant data: an identity
+ * is shared by the tenants it is a member of, and none of them may read its credential, so no
+ * tenant scope sees this table at all; only the pre-tenant lookups (an email presented at login,
+ * an external subject the router presents) do.
+ */
+export const identities = pgTable(
+  'identities',
+  {
+    id: uuid('id').primaryKey(),
+    /** As registered (password identities); the external issuer's claim, possibly empty, otherwise. */
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    /** argon2id PHC string; null for an external issuer's user (they sign in there). */
+    passwordHash: text('password_hash'),
+    /** `iss` of the external issuer vouching for this identity; null for password identities. */
+    externalIssuer: text('external_issuer'),
+    /** `sub` of the external issuer's token. */
+    externalSubject: text('external_subject'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One password identity per email, platform-wide: what keeps a stranger from registering an
+    // account under someone else's email (and from slowing their login, which verifies exactly one).
+    uniqueIndex('identities_email_key')
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.externalIssuer} is null`),
+    uniqueIndex('identities_external_key').on(t.externalIssuer, t.externalSubject),
+    check(
+      'identities_kind_check',
+      sql`(${t.externalIssuer} is null and ${t.externalSubject} is null and ${t.passwordHash} is not null)
+        or (${t.externalIssuer} is not null and ${t.externalSubject} is not null and ${t.passwordHash} is null)`,
+    ),
+    check(
+      'identities_email_check',
+      sql`char_length(${t.email}) <= 320 and (${t.externalIssuer} is not null or char_length(${t.email}) >= 3)`,
+    ),
+    check('identities_name_check', sql`char_length(${t.name}) <= 200`),
+    lookupPolicy('identities_login_lookup', 'app.login_email', sql`lower(${t.email})`),
+    scopePolicy(
+      'identities_external_lookup',
+      'select',
+      sql`${settingMatches('app.external_issuer', t.externalIssuer)} and ${settingMatches('app.external_subject', t.externalSubject)}`,
+    ),
+    // Made by registration and by an external user's first request, each inside the tenant scope
+    // that also receives the identity's first membership.
+    scopePolicy('identities_insert', 'insert', inTenantScope),
+  ],
+).enableRLS();
+
+/**
+ * A membership: an identity's account in one tenant, with its roles there. Its id is the access
+ * token's `sub` and the `User` entity's id (a person in two tenants has two user ids, as before
+ * identities existed, so every reference other subgraphs hold stays valid). `email` and `name`
+ * are the identity's as of joining: the tenant's directory reads them without ever reaching the
+ * identity (and its credential).
+ */
 export const users = pgTable(
   'users',
   {
     id: uuid('id').primaryKey(),
     tenantId: uuid('tenant_id').notNull(),
+    identityId: uuid('identity_id').notNull(),
     email: text('email').notNull(),
     name: text('name').notNull(),
-    /** argon2id PHC string; never leaves the repository layer's callers in auth. */
-    passwordHash: text('password_hash').notNull(),
     /** Lowercase role names of lib/permissions ROLES. */
     roles: text('roles')
       .array()
@@ -83,14 +145,19 @@ export const users = pgTable(
   },
   (t) => [
     foreignKey({ name: 'users_tenant_fk', columns: [t.tenantId], foreignColumns: [tenants.id] }).onDelete('cascade'),
-    // An email is unique within a tenant only: the same person may belong to several tenants.
-    uniqueIndex('users_tenant_email_key').on(t.tenantId, sql`lower(${t.email})`),
+    foreignKey({ name: 'users_identity_fk', columns: [t.identityId], foreignColumns: [identities.id] }).onDelete(
+      'cascade',
+    ),
+    // One membership per identity and tenant.
+    uniqueIndex('users_tenant_identity_key').on(t.tenantId, t.identityId),
+    index('users_identity_idx').on(t.identityId),
     // Target of the composite foreign keys below, which pin a token to its user's own tenant.
     unique('users_tenant_id_id_key').on(t.tenantId, t.id),
     // Login and password reset look an email up before the tenant is known.
     index('users_email_lower_idx').on(sql`lower(${t.email})`),
     check('users_roles_check', sql`${t.roles} <@ array['viewer', 'user', 'organizer', 'admin']::text[]`),
-    check('users_email_check', sql`char_length(${t.email}) between 3 and 255`),
+    // An external issuer's user may come without an email (their token's claim, possibly empty).
+    check('users_email_check', sql`char_length(${t.email}) <= 320`),
     check('users_name_check', sql`char_length(${t.name}) between 1 and 200`),
     tenantIsolation(t.tenantId, 'users_isolation'),
     lookupPolicy('users_login_lookup', 'app.login_email', sql`lower(${t.email})`),
@@ -127,12 +194,17 @@ export const refreshTokens = pgTable(
   ],
 ).enableRLS();
 
-export const passwordResetTokens = pgTable(
-  'password_reset_tokens',
+/**
+ * A password reset asked for by an identity: issued by the background sender (services/resets.ts)
+ * from a request in `password_reset_requests`, never on the request path. Not tenant data: the
+ * password is the identity's, for every tenant it belongs to.
+ */
+export const identityPasswordResets = pgTable(
+  'identity_password_resets',
   {
     id: uuid('id').primaryKey(),
-    tenantId: uuid('tenant_id').notNull(),
-    userId: uuid('user_id').notNull(),
+    identityId: uuid('identity_id').notNull(),
+    /** base64url SHA-256 of the opaque token: the token itself is never stored. */
     tokenHash: text('token_hash').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -141,15 +213,37 @@ export const passwordResetTokens = pgTable(
   },
   (t) => [
     foreignKey({
-      name: 'password_reset_tokens_user_fk',
-      columns: [t.tenantId, t.userId],
-      foreignColumns: [users.tenantId, users.id],
+      name: 'identity_password_resets_identity_fk',
+      columns: [t.identityId],
+      foreignColumns: [identities.id],
     }).onDelete('cascade'),
-    unique('password_reset_tokens_tenant_token_hash_key').on(t.tenantId, t.tokenHash),
-    index('password_reset_tokens_tenant_user_idx').on(t.tenantId, t.userId),
-    tenantIsolation(t.tenantId, 'password_reset_tokens_isolation'),
+    unique('identity_password_resets_token_hash_key').on(t.tokenHash),
+    index('identity_password_resets_identity_idx').on(t.identityId),
   ],
-).enableRLS();
+);
+
+/**
+ * The queue between `requestPasswordReset` and the background sender: every request, for a known
+ * email or not, writes one row here and nothing else, so both answer after the same work. The
+ * sender (a background task of the auth process) takes rows with FOR UPDATE SKIP LOCKED, issues
+ * and delivers the token when the email has an identity, and deletes the row in the same
+ * transaction: a crash before its commit leaves the row for the next run (at least once).
+ */
+export const passwordResetRequests = pgTable(
+  'password_reset_requests',
+  {
+    id: uuid('id').primaryKey(),
+    /** Lowercased, as presented. */
+    email: text('email').notNull(),
+    /** The optional `tenantId` of the request: only an identity with a membership there. */
+    onlyTenantId: uuid('only_tenant_id'),
+    requestedAt: timestamp('requested_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('password_reset_requests_requested_at_idx').on(t.requestedAt),
+    check('password_reset_requests_email_check', sql`char_length(${t.email}) <= 320`),
+  ],
+);
 
 /**
  * The role that alone may read (and write) signing keys: the auth process's key store and the
@@ -205,16 +299,30 @@ export const signingKeys = pgTable(
  */
 export const security = declareSecurity([
   tenantTable(tenants, { tenantColumn: tenants.id, grant: ['select', 'insert'] }),
-  tenantTable(users, { grant: ['select', 'insert'], serverGeneratedKey: true }),
+  // UPDATE of roles: an external issuer's user's roles follow their issuer's tokens (identities.ts).
+  tenantTable(users, { grant: ['select', 'insert'], update: [users.roles], serverGeneratedKey: true }),
+  sharedTable(identities, {
+    why: 'one identity per person for the whole platform, shared by the tenants it is a member of (memberships are `users`); no tenant scope reads it',
+    grant: ['select', 'insert'],
+  }),
   tenantTable(refreshTokens, {
     grant: ['select', 'insert'],
     update: [refreshTokens.rotatedAt, refreshTokens.revokedAt],
     serverGeneratedKey: true,
   }),
-  tenantTable(passwordResetTokens, {
+  sharedTable(identityPasswordResets, {
+    why: "reset tokens of an identity's password, which serves every tenant it belongs to (services/resets.ts)",
+    rls: false,
     grant: ['select', 'insert'],
-    update: [passwordResetTokens.usedAt],
-    serverGeneratedKey: true,
+    update: [identityPasswordResets.usedAt],
+  }),
+  sharedTable(passwordResetRequests, {
+    why: 'reset requests waiting for the background sender, before any identity or tenant is known (services/resets.ts); deleted once handled',
+    rls: false,
+    grant: ['select', 'insert', 'delete'],
+    // Only for the row locks of SELECT ... FOR UPDATE SKIP LOCKED, which PostgreSQL grants with an
+    // UPDATE privilege; nothing updates the column.
+    update: [passwordResetRequests.requestedAt],
   }),
   sharedTable(signingKeys, {
     why: "the installation's token-signing keys, shared by every replica and used for every tenant (services/signing-keys.ts)",
@@ -233,4 +341,5 @@ export const security = declareSecurity([
 export type TenantRow = typeof tenants.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+export type IdentityRow = typeof identities.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;

@@ -26,7 +26,7 @@ export type LoginInput = {
   email: Scalars['String']['input'];
   /** Password. */
   password: Scalars['String']['input'];
-  /** The tenant to sign in to; needed only when the credentials open accounts in several tenants. */
+  /** The tenant to sign in to; needed only when the account belongs to several tenants. */
   tenantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -63,11 +63,19 @@ export type Mutation = {
   /** Ends one of the caller's sessions: revokes the refresh token given and every token of its family. */
   logout: LogoutPayload;
   /**
+   * Router only (not in the public API): the user id, in the token's tenant, of an external issuer's
+   * user (issuer, subject), made on first use.
+   */
+  provisionExternalIdentity: ProvisionExternalIdentityPayload;
+  /**
    * Exchanges a refresh token for a new access token and a new refresh token (rotation: the
    * presented token is spent; presenting it again revokes every token descended from the same login).
    */
   refreshToken: RefreshTokenPayload;
-  /** Creates a new tenant (plan FREE) with the new user as its administrator. */
+  /**
+   * Creates a new tenant (plan FREE) with the new user as its administrator. An email already
+   * registered is answered the same way, and nothing is created or changed.
+   */
   register: RegisterPayload;
   /** Starts a password reset. The answer is the same whether or not the account exists. */
   requestPasswordReset: RequestPasswordResetPayload;
@@ -81,6 +89,11 @@ export type MutationLoginArgs = {
 
 export type MutationLogoutArgs = {
   input: LogoutInput;
+};
+
+
+export type MutationProvisionExternalIdentityArgs = {
+  input: ProvisionExternalIdentityInput;
 };
 
 
@@ -108,6 +121,29 @@ export type PlanTier =
   | 'professional'
   /** Starter plan. */
   | 'starter';
+
+/** Input of `provisionExternalIdentity` (router only). */
+export type ProvisionExternalIdentityInput = {
+  /** The token's `email` claim (may be empty). */
+  email: Scalars['String']['input'];
+  /** `iss` of the verified external token. */
+  issuer: Scalars['String']['input'];
+  /** The token's `name` claim (may be empty). */
+  name: Scalars['String']['input'];
+  /** The token's roles (lowercase names, as in access tokens). */
+  roles: Array<Scalars['String']['input']>;
+  /** `sub` of the verified external token. */
+  subject: Scalars['String']['input'];
+  /** The token's `tenantId` claim. */
+  tenantId: Scalars['ID']['input'];
+};
+
+/** Result of `provisionExternalIdentity`. */
+export type ProvisionExternalIdentityPayload = {
+  __typename?: 'ProvisionExternalIdentityPayload';
+  /** The user's id in the token's tenant: what the router forwards as the caller's user id. */
+  userId: Scalars['ID']['output'];
+};
 
 /**
  * Who is calling. Sign-in, token refresh, registration and password-reset requests are public
@@ -196,7 +232,10 @@ export type Tenant = {
   planTier: PlanTier;
 };
 
-/** A user account. An email is unique within a tenant; the same person may hold accounts in several tenants. */
+/**
+ * A user account: a person's membership in one tenant. A person (one per email) may be a member of
+ * several tenants, with an account (and id) in each.
+ */
 export type User = {
   __typename?: 'User';
   /** When the account was created. */
@@ -324,6 +363,8 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PlanTier: ResolverTypeWrapper<PlanTierValue>;
+  ProvisionExternalIdentityInput: ProvisionExternalIdentityInput;
+  ProvisionExternalIdentityPayload: ResolverTypeWrapper<ProvisionExternalIdentityPayload>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RefreshTokenInput: RefreshTokenInput;
   RefreshTokenPayload: ResolverTypeWrapper<Session>;
@@ -348,6 +389,8 @@ export type ResolversParentTypes = {
   LogoutPayload: LogoutPayload;
   Boolean: Scalars['Boolean']['output'];
   Mutation: Record<PropertyKey, never>;
+  ProvisionExternalIdentityInput: ProvisionExternalIdentityInput;
+  ProvisionExternalIdentityPayload: ProvisionExternalIdentityPayload;
   Query: Record<PropertyKey, never>;
   RefreshTokenInput: RefreshTokenInput;
   RefreshTokenPayload: Session;
@@ -377,12 +420,17 @@ export type LogoutPayloadResolvers<ContextType = AuthContext, ParentType extends
 export type MutationResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   login?: Resolver<ResolversTypes['LoginPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['LogoutPayload'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'input'>>;
+  provisionExternalIdentity?: Resolver<ResolversTypes['ProvisionExternalIdentityPayload'], ParentType, ContextType, RequireFields<MutationProvisionExternalIdentityArgs, 'input'>>;
   refreshToken?: Resolver<ResolversTypes['RefreshTokenPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'input'>>;
   register?: Resolver<ResolversTypes['RegisterPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   requestPasswordReset?: Resolver<ResolversTypes['RequestPasswordResetPayload'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'input'>>;
 };
 
 export type PlanTierResolvers = { ENTERPRISE: 'enterprise', FREE: 'free', PROFESSIONAL: 'professional', STARTER: 'starter' };
+
+export type ProvisionExternalIdentityPayloadResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['ProvisionExternalIdentityPayload'] = ResolversParentTypes['ProvisionExternalIdentityPayload']> = {
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type QueryResolvers<ContextType = AuthContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -430,6 +478,7 @@ export type Resolvers<ContextType = AuthContext> = {
   LogoutPayload?: LogoutPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PlanTier?: PlanTierResolvers;
+  ProvisionExternalIdentityPayload?: ProvisionExternalIdentityPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RefreshTokenPayload?: RefreshTokenPayloadResolvers<ContextType>;
   RegisterPayload?: RegisterPayloadResolvers<ContextType>;

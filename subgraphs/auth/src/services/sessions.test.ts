@@ -2,13 +2,14 @@
 // on a fresh migrated and seeded database: the contract operations, token claims against the
 // served JWKS, refresh rotation and reuse, logout, registration and password-reset requests.
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ANONYMOUS, accessClaimsSchema } from '@eventzr/lib/claims';
 import { DEV_PASSWORD } from '@eventzr/lib/dev-seed';
 import { effectivePermissions } from '@eventzr/lib/permissions';
 import type { Logger } from '@eventzr/lib/logger';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { passwordResetTokens, refreshTokens } from '../db/schema.ts';
+import { identityPasswordResets, refreshTokens } from '../db/schema.ts';
+import { loginCandidate } from '../repositories/identities.ts';
 import { insertRefreshToken } from '../repositories/refresh-tokens.ts';
 import * as sessions from './sessions.ts';
 import {
@@ -23,6 +24,8 @@ import {
   type StartedAuth,
 } from '../test-support.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
+import { logDelivery, sendQueuedResets, type ResetDelivery } from './resets.ts';
+import { addMembership } from '../test-support.ts';
 
 let auth: StartedAuth;
 let jwks: ReturnType<typeof createLocalJWKSet>;
@@ -222,35 +225,35 @@ describe('login', () => {
     expect((await verify(t.accessToken)).payload.tenantId).toBe(tenantId);
   });
 
-  it('with an email in several tenants: lists the tenants the password opens, and signs in to the one named', async () => {
+  it('with several memberships: the password first, then the choice of tenant (BAD_USER_INPUT listing them)', async () => {
     const email = 'multi@example.com';
     const a = await register({ email, password: 'SamePass1', name: 'Multi One', tenantName: 'Multi Tenant One' });
-    const b = await register({
-      email: 'MULTI@example.com',
-      password: 'SamePass1',
-      name: 'Multi Two',
-      tenantName: 'Multi Tenant Two',
-    });
-    const c = await register({ email, password: 'OtherPass2', name: 'Multi Three', tenantName: 'Multi Tenant Three' });
-    const [ta, tb, tc] = [a, b, c].map((r) => r.body.data!.register.user.tenant.id);
+    const ta = a.body.data!.register.user.tenant.id;
+    await addMembership(auth.sg.database, email, TENANT_B.id, ['viewer']);
 
-    const ambiguous = firstError(await login(email, 'SamePass1'));
+    // Without the password nothing is disclosed: the answer of any wrong password.
+    expect(firstError(await login(email, 'WrongPass1'))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: sessions.INVALID_CREDENTIALS,
+    });
+    const ambiguous = firstError(await login('MULTI@example.com', 'SamePass1'));
     expect(ambiguous).toMatchObject({ code: 'BAD_USER_INPUT', extensions: { field: 'tenantId' } });
     const listed = (ambiguous!.extensions.tenants as Array<{ id: string; name: string }>).map((t) => t.id).sort();
-    // Only the tenants the password opens: the third account's tenant is not disclosed.
-    expect(listed).toEqual([ta, tb].sort());
-    expect(JSON.stringify(ambiguous)).not.toContain(tc!);
+    expect(listed).toEqual([ta, TENANT_B.id].sort());
 
-    const chosen = await loginOk(email, 'SamePass1', tb);
+    const chosen = await loginOk(email, 'SamePass1', TENANT_B.id);
     expect((await verify(chosen.accessToken)).payload).toMatchObject({
-      tenantId: tb,
-      name: 'Multi Two',
-      roles: ['admin'],
-      planTier: 'free',
+      tenantId: TENANT_B.id,
+      roles: ['viewer'],
+      planTier: TENANT_B.planTier,
     });
-    // A password that opens exactly one of the accounts needs no tenant.
-    const third = await loginOk(email, 'OtherPass2');
-    expect((await verify(third.accessToken)).payload.tenantId).toBe(tc);
+    const own = await loginOk(email, 'SamePass1', ta);
+    expect((await verify(own.accessToken)).payload).toMatchObject({ tenantId: ta, roles: ['admin'], planTier: 'free' });
+    // A tenant the identity is no member of: refused like a wrong password.
+    expect(firstError(await login(email, 'SamePass1', TENANT_A.id))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: sessions.INVALID_CREDENTIALS,
+    });
   });
 });
 
@@ -458,10 +461,13 @@ describe('register', () => {
     ]);
   });
 
-  it('accepts an email that exists in another tenant without saying so', async () => {
+  it('answers a taken email like a success, and the owner still signs in to their one tenant', async () => {
     const res = await register({ ...valid, email: 'admin@eventzr.com' });
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data!.register.user.tenant.id).not.toBe(TENANT_A.id);
+    expect(res.body.data!.register.user).toMatchObject({ email: 'admin@eventzr.com', tenant: { planTier: 'FREE' } });
+    const t = await loginOk('admin@eventzr.com');
+    expect((await verify(t.accessToken)).payload).toMatchObject({ tenantId: TENANT_A.id, roles: ['admin'] });
+    expect(firstError(await login('admin@eventzr.com', valid.password))?.code).toBe('UNAUTHENTICATED');
   });
 
   const cases: Array<[string, Record<string, unknown>, string]> = [
@@ -496,47 +502,91 @@ describe('register', () => {
 
 describe('requestPasswordReset', () => {
   const reset = (email: string) => auth.sg.exec(ANONYMOUS, CONTRACT.RequestPasswordReset, { email });
-  const openResets = (tenantId: string, userId: string) =>
-    auth.sg.database.run({ tenantId }, (tx) =>
+  const openResets = (identityId: string) =>
+    auth.sg.database.run({ settings: {} }, (tx) =>
       tx
         .select()
-        .from(passwordResetTokens)
-        .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt))),
+        .from(identityPasswordResets)
+        .where(and(eq(identityPasswordResets.identityId, identityId), isNull(identityPasswordResets.usedAt))),
     );
+  const identityOf = async (email: string) =>
+    (await auth.sg.database.run({ settings: { 'app.login_email': email } }, (tx) => loginCandidate(tx, email)))
+      .identity!.id;
+  const delivered: Array<{ email: string; token: string }> = [];
+  const deliver: ResetDelivery = (to, token) => void delivered.push({ email: to.email, token });
+  /** What the auth process's background task does, run to completion here. */
+  const send = async () => {
+    while ((await sendQueuedResets({ database: auth.sg.database, config: TEST_CONFIG, deliver })) > 0);
+  };
+  // Requests earlier tests queued are handled first, so each test sees only its own.
+  beforeEach(async () => {
+    await send();
+    delivered.length = 0;
+  });
 
-  it('answers the same for an existing and an unknown account; stores a hashed, expiring token only for the former', async () => {
+  it('answers the same for an existing and an unknown account; the sender stores a hashed, expiring token only for the former', async () => {
     const user = devUser('user@acme.example');
     const known = await reset('User@Acme.example');
     const unknown = await reset('nobody@acme.example');
     expect(known.body).toEqual(unknown.body);
     expect(known.body).toEqual({ data: { requestPasswordReset: { accepted: true } } });
-    const open = await openResets(TENANT_B.id, user.id);
+    // Nothing is issued on the request path.
+    expect(await openResets(user.id)).toHaveLength(0);
+    delivered.length = 0;
+    await send();
+    expect(delivered.map((d) => d.email)).toEqual(['user@acme.example']);
+    const open = await openResets(user.id);
     expect(open).toHaveLength(1);
-    expect(open[0]!.tokenHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(open[0]!.tokenHash).toBe(hashOpaqueToken(delivered[0]!.token));
     expect(open[0]!.expiresAt.getTime() - open[0]!.createdAt.getTime()).toBe(
       TEST_CONFIG.passwordResetTtlSeconds * 1000,
     );
 
     // A second request supersedes the first: one open token at a time.
     await reset('user@acme.example');
-    expect(await openResets(TENANT_B.id, user.id)).toHaveLength(1);
+    await send();
+    expect(await openResets(user.id)).toHaveLength(1);
   });
 
-  it('limits the reset to the tenant named, in upper case too', async () => {
+  it('limits the reset to an identity that is a member of the tenant named, in upper case too', async () => {
     const reg = await register({ email: 'upper.reset@example.com', password: 'Abcdefg1', name: 'Upper Reset' });
-    const { id: userId, tenant } = reg.body.data!.register.user;
+    const { tenant } = reg.body.data!.register.user;
     expect(tenant.id).toMatch(/[a-f]/);
-    const res = await auth.sg.exec(
-      ANONYMOUS,
-      `mutation ($input: RequestPasswordResetInput!) { requestPasswordReset(input: $input) { accepted } }`,
-      { input: { email: 'upper.reset@example.com', tenantId: tenant.id.toUpperCase() } },
-    );
-    expect(res.body).toEqual({ data: { requestPasswordReset: { accepted: true } } });
-    expect(await openResets(tenant.id, userId)).toHaveLength(1);
+    const ask = (tenantId: string) =>
+      auth.sg.exec(
+        ANONYMOUS,
+        `mutation ($input: RequestPasswordResetInput!) { requestPasswordReset(input: $input) { accepted } }`,
+        { input: { email: 'upper.reset@example.com', tenantId } },
+      );
+    const identityId = await identityOf('upper.reset@example.com');
+    expect((await ask(TENANT_A.id)).body).toEqual({ data: { requestPasswordReset: { accepted: true } } });
+    await send();
+    expect(await openResets(identityId)).toHaveLength(0);
+    expect((await ask(tenant.id.toUpperCase())).body).toEqual({ data: { requestPasswordReset: { accepted: true } } });
+    await send();
+    expect(await openResets(identityId)).toHaveLength(1);
   });
 
   it('refuses a malformed email with BAD_USER_INPUT (format only, nothing about existence)', async () => {
     expect(firstError(await reset('nope'))).toMatchObject({ code: 'BAD_USER_INPUT', extensions: { field: 'email' } });
+  });
+
+  it('a delivery that fails leaves the request queued, and the next run delivers it', async () => {
+    const viewer = devUser('viewer@eventzr.com');
+    const before = (await openResets(viewer.id)).map((r) => r.id);
+    await reset(viewer.email);
+    const failing: ResetDelivery = () => {
+      throw new Error('mail server down');
+    };
+    await expect(
+      sendQueuedResets({ database: auth.sg.database, config: TEST_CONFIG, deliver: failing }),
+    ).rejects.toThrow('mail server down');
+    // Rolled back whole: no new token, the open ones as they were, the request still queued.
+    expect((await openResets(viewer.id)).map((r) => r.id)).toEqual(before);
+    await send();
+    expect(delivered.map((d) => d.email)).toEqual([viewer.email]);
+    const open = await openResets(viewer.id);
+    expect(open.map((r) => r.tokenHash)).toEqual([hashOpaqueToken(delivered[0]!.token)]);
   });
 
   it('logs the raw token in development only (no mail service yet)', async () => {
@@ -545,20 +595,20 @@ describe('requestPasswordReset', () => {
       info: (obj: Record<string, unknown>) => void lines.push(obj),
       warn: () => undefined,
     } as unknown as Logger;
-    const deps = (nodeEnv: 'development' | 'production') => ({
-      database: auth.sg.database,
-      issuer: auth.sg.parts.issuer,
-      config: { ...TEST_CONFIG, nodeEnv },
-    });
     const viewer = devUser('viewer@eventzr.com');
+    const run = (nodeEnv: 'development' | 'production') =>
+      sendQueuedResets({ database: auth.sg.database, config: TEST_CONFIG, deliver: logDelivery({ nodeEnv }, log) });
 
-    await sessions.requestPasswordReset(deps('production'), { email: viewer.email }, log);
+    await send();
+    await reset(viewer.email);
+    await run('production');
     expect(lines.some((l) => 'resetToken' in l)).toBe(false);
 
-    await sessions.requestPasswordReset(deps('development'), { email: viewer.email }, log);
+    await reset(viewer.email);
+    await run('development');
     const logged = lines.find((l) => 'resetToken' in l);
     expect(logged).toBeDefined();
-    const [open] = await openResets(TENANT_A.id, viewer.id);
+    const [open] = await openResets(viewer.id);
     expect(open!.tokenHash).toBe(hashOpaqueToken(logged!.resetToken as string));
   });
 });

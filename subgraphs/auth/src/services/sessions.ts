@@ -7,7 +7,8 @@ import { badUserInput, unauthenticated } from '@eventzr/lib/errors';
 import type { Logger } from '@eventzr/lib/logger';
 import type { AuthConfig } from '../config.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
-import { replaceResetToken } from '../repositories/password-resets.ts';
+import { insertPasswordIdentity, loginCandidate } from '../repositories/identities.ts';
+import { enqueueResetRequest } from '../repositories/password-resets.ts';
 import {
   insertRefreshToken,
   lockFamily,
@@ -17,7 +18,8 @@ import {
 } from '../repositories/refresh-tokens.ts';
 import { enterTenant } from '../repositories/scope.ts';
 import { insertTenant } from '../repositories/tenants.ts';
-import { accountById, accountsByEmail, insertUser, type Account } from '../repositories/users.ts';
+import type { TenantRow, UserRow } from '../db/schema.ts';
+import { accountById, insertUserIf, type Account } from '../repositories/users.ts';
 import {
   OPAQUE_TOKEN,
   TOKEN_TYPE,
@@ -55,10 +57,12 @@ async function signFor(deps: AuthDeps, account: Account, refreshToken: string): 
 }
 
 /**
- * Password login. An email may exist in several tenants (unique per tenant): the password is
- * checked against each of its accounts (or only the one in `tenantId`); when it opens more than
- * one and no tenant was named, the caller must choose, and only then learns the tenants, since
- * they already hold the password for each of them.
+ * Password login. An email has at most one identity (platform-wide), so a login verifies exactly
+ * one password: the identity's, or, for an unknown email, a dummy hash; the same statements run
+ * either way (one lookup of the identity with its memberships). Only once the password is right
+ * does the caller learn anything: with several memberships and no `tenantId` they are asked to
+ * choose (BAD_USER_INPUT listing the tenants, which the password holder may know); a `tenantId`
+ * the identity is no member of is refused like a wrong password.
  */
 export async function login(
   deps: AuthDeps,
@@ -66,29 +70,27 @@ export async function login(
   log: Logger,
 ): Promise<Session> {
   const email = normalizeEmail(input.email);
-  const found = await deps.database.run({ settings: { 'app.login_email': email } }, (tx) => accountsByEmail(tx, email));
-  const candidates = input.tenantId ? found.filter((a) => a.user.tenantId === input.tenantId) : found;
-  if (candidates.length === 0) {
-    await verifyAgainstDummy(input.password);
+  const { identity, accounts } = await deps.database.run({ settings: { 'app.login_email': email } }, (tx) =>
+    loginCandidate(tx, email),
+  );
+  const opened = identity?.passwordHash
+    ? await verifyPassword(identity.passwordHash, input.password)
+    : (await verifyAgainstDummy(input.password), false);
+  if (!opened) {
+    if (identity) log.info({ event: 'login_failed', identityId: identity.id }, 'login refused: wrong password');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
-  const matched: Account[] = [];
-  // One at a time: a login costs at most one argon2 computation's memory at once. An email held
-  // in n tenants costs n verifications, so timing can tell "several accounts" from "one or
-  // none"; it never tells one from none (the dummy verification), which is what matters.
-  // A rare case, and the alternative (always verifying some fixed count) would slow every login.
-  for (const account of candidates) {
-    if (await verifyPassword(account.user.passwordHash, input.password)) matched.push(account);
-  }
-  const [account, ...others] = matched;
+  const tenantId = input.tenantId?.toLowerCase();
+  const candidates = tenantId ? accounts.filter((a) => a.user.tenantId === tenantId) : accounts;
+  const [account, ...others] = candidates;
   if (!account) {
-    log.info({ event: 'login_failed', accounts: candidates.length }, 'login refused: wrong password');
+    log.info({ event: 'login_failed', identityId: identity!.id }, 'login refused: no membership in that tenant');
     throw unauthenticated(INVALID_CREDENTIALS);
   }
   if (others.length > 0) {
-    throw badUserInput('These credentials open accounts in several tenants: choose one with `tenantId`', {
+    throw badUserInput('This account belongs to several tenants: choose one with `tenantId`', {
       field: 'tenantId',
-      tenants: matched.map((a) => ({ id: a.tenant.id, name: a.tenant.name })),
+      tenants: candidates.map((a) => ({ id: a.tenant.id, name: a.tenant.name })),
     });
   }
   const refresh = newOpaqueToken();
@@ -192,76 +194,84 @@ export async function logout(deps: AuthDeps, caller: UserCaller, presented: stri
   });
 }
 
+/** Thrown inside registration's transaction to undo it (the email is taken); never leaves this module. */
+class TakenEmail extends Error {}
+
 /**
  * Public self-registration always creates a NEW tenant (plan free) with the new user as its
  * admin. Joining an existing tenant needs that tenant's consent (an invitation by its admin);
- * letting an anonymous caller name a tenant to join would let anyone into anyone's data. Since
- * the tenant is new, an email already used in other tenants is no conflict, and the answer never
- * reveals whether it exists anywhere.
+ * letting an anonymous caller name a tenant to join would let anyone into anyone's data.
+ *
+ * An email has one identity platform-wide. Registering one that is taken answers exactly like a
+ * success (same shape, same status, the same argon2 hash and the same statements: the membership
+ * insert runs and inserts nothing) and then rolls everything back, so the owner's identity,
+ * password, tenants and login cost are untouched and nothing is kept: the `user` answered is the
+ * account that would have been made, never stored (see the README, "Registration").
  */
 export async function register(
   deps: AuthDeps,
   input: { email: string; password: string; name: string; tenantName?: string | undefined },
+  log: Logger,
 ): Promise<Account> {
   const passwordHash = await hashPassword(input.password);
+  const now = new Date();
   const tenantId = randomUUID();
-  return deps.database.run({ tenantId }, async (tx) => {
-    const tenant = await insertTenant(tx, { id: tenantId, name: input.tenantName ?? input.name, planTier: 'free' });
-    const user = await insertUser(tx, {
-      id: randomUUID(),
-      tenantId,
-      email: input.email,
-      name: input.name,
-      passwordHash,
-      roles: ['admin'],
-    });
+  const identityId = randomUUID();
+  const tenant: TenantRow = { id: tenantId, name: input.tenantName ?? input.name, planTier: 'free', createdAt: now };
+  const user: UserRow = {
+    id: randomUUID(),
+    tenantId,
+    identityId,
+    email: input.email,
+    name: input.name,
+    roles: ['admin'],
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    return await deps.database.run(
+      { settings: { 'app.tenant_id': tenantId, 'app.login_email': normalizeEmail(input.email) } },
+      async (tx) => {
+        const madeTenant = await insertTenant(tx, tenant);
+        const fresh = await insertPasswordIdentity(tx, {
+          id: identityId,
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          createdAt: now,
+        });
+        await insertUserIf(tx, fresh, user);
+        if (!fresh) throw new TakenEmail();
+        return { user, tenant: madeTenant };
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof TakenEmail)) throw err;
+    // Visible to operators only; the owner could be told by mail once a mail service exists.
+    log.info(
+      { event: 'register_taken_email' },
+      'registration under a taken email: answered as a success, nothing kept',
+    );
     return { user, tenant };
-  });
+  }
 }
 
 /**
- * Stores a reset token (hashed, expiring) for each account holding the email (or only the one in
- * `tenantId`), and answers the same whether there is any. There is no mail service yet: until
- * one exists the raw token is written to the log in development only, never elsewhere. Delivery
- * will go through an outbox, so that sending mail never makes known emails answer slower.
+ * Queues a reset request and answers. The request path does the same work for every email, known
+ * or not: one INSERT into the queue, no lookup, no hashing. The background sender
+ * (services/resets.ts) issues and delivers the token later, when the email has an identity.
  */
 export async function requestPasswordReset(
   deps: AuthDeps,
   input: { email: string; tenantId?: string | undefined },
-  log: Logger,
 ): Promise<void> {
   const email = normalizeEmail(input.email);
-  const issued = await deps.database.run({ settings: { 'app.login_email': email } }, async (tx) => {
-    const accounts = (await accountsByEmail(tx, email)).filter(
-      (a) => !input.tenantId || a.user.tenantId === input.tenantId,
-    );
-    const out: Array<{ account: Account; token: string }> = [];
-    for (const account of accounts) {
-      const t = newOpaqueToken();
-      const now = new Date();
-      await enterTenant(tx, account.user.tenantId);
-      await replaceResetToken(tx, {
-        id: randomUUID(),
-        tenantId: account.user.tenantId,
-        userId: account.user.id,
-        tokenHash: t.hash,
-        createdAt: now,
-        expiresAt: addSeconds(now, deps.config.passwordResetTtlSeconds),
-      });
-      out.push({ account, token: t.token });
-    }
-    return out;
-  });
-  for (const { account, token } of issued) {
-    log.info(
-      { event: 'password_reset_requested', userId: account.user.id, tenantId: account.user.tenantId },
-      'password reset requested',
-    );
-    if (deps.config.nodeEnv === 'development') {
-      log.info(
-        { email: account.user.email, tenantId: account.user.tenantId, resetToken: token },
-        'password reset token (development only: no mail service yet)',
-      );
-    }
-  }
+  await deps.database.run({ settings: {} }, (tx) =>
+    enqueueResetRequest(tx, {
+      id: randomUUID(),
+      email,
+      onlyTenantId: input.tenantId?.toLowerCase() ?? null,
+      requestedAt: new Date(),
+    }),
+  );
 }

@@ -479,7 +479,10 @@ export type UpdateJobPayload = {
   job: Job;
 };
 
-/** A user account. An email is unique within a tenant; the same person may hold accounts in several tenants. */
+/**
+ * A user account: a person's membership in one tenant. A person (one per email) may be a member of
+ * several tenants, with an account (and id) in each.
+ */
 export type User = {
   __typename?: 'User';
   /** The user's id (the access token's `sub`). */
