@@ -4,7 +4,8 @@
 # expects (a table owner that migrates, an application role that owns nothing, and auth's signer
 # role that alone reads signing keys; none a superuser nor BYPASSRLS), exports TEST_POSTGRES_URL /
 # TEST_POSTGRES_APP_URL / TEST_POSTGRES_SIGNER_URL (and
-# TEST_POSTGRES_ADMIN_URL, the postgres superuser, for tests that make throwaway roles), runs the
+# TEST_POSTGRES_ADMIN_URL, the postgres superuser, for tests that make throwaway roles;
+# TEST_POSTGRES_BIN for the outage tests' private servers), runs the
 # command, and removes the cluster. Usage: bash scripts/with-postgres.sh npm test
 set -euo pipefail
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -33,5 +34,7 @@ export TEST_POSTGRES_URL="postgres://eventzr_owner:owner-test@127.0.0.1:$PG_PORT
 export TEST_POSTGRES_APP_URL="postgres://eventzr_app:app-test@127.0.0.1:$PG_PORT/postgres"
 export TEST_POSTGRES_SIGNER_URL="postgres://eventzr_signer:signer-test@127.0.0.1:$PG_PORT/postgres"
 export TEST_POSTGRES_ADMIN_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+# The outage tests stop and start a private server of their own (lib/src/testing/postgres.ts), not this one.
+export TEST_POSTGRES_BIN="$PG_BIN"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 "$@"

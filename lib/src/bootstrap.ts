@@ -45,6 +45,8 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
     migratorUrl: env.DATABASE_MIGRATOR_URL,
     dataDir: env.DATA_DIR,
     poolMax: env.DATABASE_POOL_MAX,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    log,
   });
   // The claims replay memory (and later records replicas share): Redis when REDIS_URL is set.
   const store = openSharedStore(env, (err) => log.warn({ err: err.message }, 'shared store connection error'));
@@ -69,19 +71,32 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
       })
     : [];
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    await listening.close();
-    await server.stop();
-    await Promise.all(stops.map((stop) => stop()));
-    await parts.close?.();
-    await store.close();
-    await database.close();
-    process.exit(0);
-  };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  let stopping = false;
+  // Drains: /readyz turns 503 and the listener stops accepting at once, idle keep-alive
+  // connections close, requests under way finish (up to SHUTDOWN_GRACE_MS, then they are cut),
+  // background tasks stop, the pool closes, and the process exits 0.
+  async function shutdown(signal: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    // The listener is closed by the time this says so.
+    const draining = listening.drain(env.SHUTDOWN_GRACE_MS);
+    log.info({ signal, graceMs: env.SHUTDOWN_GRACE_MS }, 'draining');
+    let code = 0;
+    try {
+      const drained = await draining;
+      log.info({ ...drained }, 'drained');
+      await server.stop();
+      await Promise.all(stops.map((stop) => stop()));
+      await parts.close?.();
+      await store.close();
+      await database.close();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      code = 1;
+    }
+    log.flush();
+    process.exit(code);
+  }
 }

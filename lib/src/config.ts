@@ -58,6 +58,13 @@ export const commonEnv = {
   LOG_LEVEL: logLevel.describe('how much the process logs (pino levels, JSON lines on stdout)'),
 };
 
+/** How a serving process (router, subgraph) stops on SIGTERM/SIGINT: it drains, then exits. */
+export const shutdownEnv = {
+  SHUTDOWN_GRACE_MS: positiveInt(25_000).describe(
+    'on SIGTERM: how long requests under way may take to finish (readiness is 503 and new connections are refused at once); then the rest are cut and the process exits',
+  ),
+};
+
 /** The subgraph registry file (default schema/supergraph.yaml): every process that lists subgraphs. */
 export const registryEnv = {
   SUBGRAPH_REGISTRY: optionalString.describe(
@@ -125,12 +132,16 @@ export const subgraphBaseEnv = {
     'connection that owns the tables and applies migrations at start; default DATABASE_URL',
   ),
   DATABASE_POOL_MAX: positiveInt(10).describe('most connections the pool opens to DATABASE_URL'),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000).describe(
+    'how long a request waits for a database connection (e.g. during a failover) before it fails with the retryable SERVICE_UNAVAILABLE',
+  ),
   DATA_DIR: z.string().default('.data').describe('where the embedded PGlite databases live when DATABASE_URL is unset'),
   SEED_DEV_DATA: bool(true).describe('load the development seed data (never when NODE_ENV=production)'),
   BACKGROUND_TASKS: bool(true).describe(
     "run the subgraph's background tasks (e.g. the jobs lease sweeper) in this process",
   ),
   BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
+  ...shutdownEnv,
   ...claimsVerifyingEnv,
   ...storeEnv,
 };
@@ -229,6 +240,9 @@ export const testEnvSchema = z.object({
   ),
   TEST_REDIS_URL: optionalString.describe(
     'tests only: a Redis server the Redis suites may write to (scripts/with-redis.sh sets it); unset: they are skipped',
+  ),
+  TEST_POSTGRES_BIN: optionalString.describe(
+    "tests only: PostgreSQL's bin directory (initdb, pg_ctl; scripts/with-postgres.sh sets it), for the outage tests that stop and start a private server of their own; unset: they are skipped",
   ),
   TEST_POSTGRES_ADMIN_URL: optionalString.describe(
     "tests only: a superuser login on the same server, for tests that create throwaway roles (e.g. the start-up refusal of an application role that is a member of a table owner's role)",

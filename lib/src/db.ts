@@ -15,6 +15,8 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { isConnectionError, serviceUnavailable } from './errors.ts';
+import type { Logger } from './logger.ts';
 import { APP_ROLE, TENANT_SETTING, WORKER_SETTING } from './rls.ts';
 
 export { APP_ROLE };
@@ -40,6 +42,10 @@ export interface DatabaseOptions {
   /** PGlite data directory root (`<dataDir>/<name>`); absent → in memory. */
   dataDir?: string | undefined;
   poolMax?: number;
+  /** How long the pool waits for a new connection before the request fails (retryable). Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Where lost connections are reported (warn); they never crash the process. */
+  log?: Logger;
   /** Refuse to start when the application role could bypass RLS (always on outside tests of that check). */
   requireConfinedRole?: boolean;
 }
@@ -79,8 +85,13 @@ export interface Database {
   readonly db: Db;
   /** Application statements run since start (drizzle's logger, transaction control excluded): what tests count. */
   readonly stats: { statements: number };
-  /** Runs `fn` in one transaction with the given RLS scope, as the application role. */
+  /**
+   * Runs `fn` in one transaction with the given RLS scope, as the application role. When the
+   * database is out (connection refused or lost, server shutting down or starting) the transaction
+   * is gone and it throws SERVICE_UNAVAILABLE (retryable) instead of the driver's error.
+   */
   run<T>(scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** One trivial statement: rejects while the database is out. */
   ping(): Promise<void>;
   appRoleReport(): Promise<RoleReport>;
   close(): Promise<void>;
@@ -129,6 +140,40 @@ export async function readRoleReport(tx: Tx, role?: string): Promise<RoleReport>
   };
 }
 
+/** How a lost connection is reported: never thrown (an 'error' event nobody listens to kills the process). */
+const lostConnection = (log: Logger | undefined, what: string) => (err: Error) =>
+  log?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, `${what} lost`);
+
+/**
+ * A node-postgres pool that survives its server going away (restart, failover): an idle client
+ * that errors is dropped by the pool; a client checked out by a transaction has no pool listener
+ * while it is out, so each gets its own for its whole life (its statement fails, and the broken
+ * client is not reused). During an outage a request waits `connectTimeoutMs` for a connection at
+ * most; the pool opens new connections by itself once the server is back.
+ */
+function resilientPool(url: string, max: number, connectTimeoutMs: number, log: Logger | undefined): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: connectTimeoutMs });
+  // The idle client's error, re-emitted by the pool: its own listener below has logged it.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', lostConnection(log, 'database connection')));
+  return pool;
+}
+
+/** Runs `work` (one transaction); a database outage becomes the retryable SERVICE_UNAVAILABLE. */
+async function outageAsUnavailable<T>(work: () => Promise<T>, log: Logger | undefined): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!isConnectionError(err)) throw err;
+    const cause = err as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+    log?.warn(
+      { err: { message: cause.cause?.message ?? cause.message, code: cause.cause?.code ?? cause.code } },
+      'transaction failed: database unavailable',
+    );
+    throw Object.assign(serviceUnavailable(), { cause: err });
+  }
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const stats = { statements: 0 };
   // node-postgres sessions send BEGIN/COMMIT through the logger and PGlite does not: count the
@@ -156,6 +201,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
 
   const migrator = new pg.Client({ connectionString: opts.migratorUrl ?? opts.url });
+  migrator.on('error', lostConnection(opts.log, 'database migrator connection'));
   await migrator.connect();
   try {
     // Replicas starting together take turns; the second finds nothing to apply.
@@ -164,9 +210,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   } finally {
     await migrator.end().catch(() => undefined);
   }
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10 });
-  // An idle client that errors (server restart) must not crash the process: the pool drops it.
-  pool.on('error', () => undefined);
+  const pool = resilientPool(opts.url, opts.poolMax ?? 10, opts.connectTimeoutMs ?? 5000, opts.log);
   const db = drizzleNodePg(pool, { logger }) as unknown as Db;
   return finish('postgres', db, stats, false, async () => pool.end(), opts);
 }
@@ -179,7 +223,7 @@ async function finish(
   close: () => Promise<void>,
   opts: DatabaseOptions,
 ): Promise<Database> {
-  const run: Database['run'] = (scope, fn) =>
+  const transaction: Database['run'] = (scope, fn) =>
     db.transaction(async (tx) => {
       const settings = Object.entries(scopeSettings(scope));
       if (setRole) settings.unshift(['role', APP_ROLE]);
@@ -193,6 +237,7 @@ async function finish(
       }
       return fn(tx);
     });
+  const run: Database['run'] = (scope, fn) => outageAsUnavailable(() => transaction(scope, fn), opts.log);
 
   const database: Database = {
     kind,
@@ -244,7 +289,7 @@ export async function openRoleDatabase(
   role: string,
   url: string | undefined,
   database?: Pick<Database, 'kind' | 'db'>,
-  opts: { poolMax?: number } = {},
+  opts: { poolMax?: number; connectTimeoutMs?: number; log?: Logger } = {},
 ): Promise<RoleDatabase> {
   const asRole =
     (db: Db) =>
@@ -257,10 +302,9 @@ export async function openRoleDatabase(
     if (database?.kind === 'pglite') return { role, run: asRole(database.db), close: async () => undefined };
     throw new Error(`the ${role} role needs its own connection URL on PostgreSQL`);
   }
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax ?? 2 });
-  // An idle client that errors (server restart) must not crash the process: the pool drops it.
-  pool.on('error', () => undefined);
-  const run = asRole(drizzleNodePg(pool) as unknown as Db);
+  const pool = resilientPool(url, opts.poolMax ?? 2, opts.connectTimeoutMs ?? 5000, opts.log);
+  const transaction = asRole(drizzleNodePg(pool) as unknown as Db);
+  const run = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => outageAsUnavailable(() => transaction(fn), opts.log);
   try {
     // The role, and the login that becomes it: neither may reach past its grants.
     const reports = await run(async (tx) => {

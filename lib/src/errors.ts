@@ -70,6 +70,51 @@ export const rateLimited = (retryAfter: number) =>
     retryAfter,
   });
 
+/** The message a client sees while the database (or another dependency) is out. */
+export const SERVICE_UNAVAILABLE_MESSAGE = 'The service is briefly unavailable; retry the request';
+
+/**
+ * A dependency outage: the request did nothing that sticks (its transaction failed) and may be sent
+ * again. `extensions.retryable: true` tells clients so; the HTTP status is 503.
+ */
+export const serviceUnavailable = (message = SERVICE_UNAVAILABLE_MESSAGE) =>
+  new AppError(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true });
+
+/** Node socket errors that mean the database could not be reached or the connection broke. */
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+/**
+ * SQLSTATEs of an outage rather than of the statement: class 08 (connection exception), the
+ * server shutting down or crashed (57P01, 57P02), starting up (57P03), out of connections (53300).
+ */
+const OUTAGE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+/** node-postgres' own messages for a client or pool whose connection is gone. */
+const CONNECTION_MESSAGE =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect|Cannot use a pool after calling end)/;
+
+/**
+ * Whether `err` (or an error it wraps, through `cause`/`originalError`, e.g. drizzle's
+ * DrizzleQueryError or graphql-js' located error) says the database was out, not that the
+ * statement was wrong: the request may be retried once it is back.
+ */
+export function isConnectionError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (CONNECTION_ERRNOS.has(code) || OUTAGE_SQLSTATE.test(code))) return true;
+    if (typeof message === 'string' && CONNECTION_MESSAGE.test(message)) return true;
+    const next = e as { cause?: unknown; originalError?: unknown };
+    e = next.cause ?? next.originalError;
+  }
+  return false;
+}
+
 export interface MaskOptions {
   production: boolean;
   requestId?: string;
@@ -102,6 +147,16 @@ export function maskError(
       extensions: { ...rest, code, ...(opts.requestId ? { requestId: opts.requestId } : {}) },
     };
   }
+  if (isConnectionError(inner ?? original)) {
+    // A database outage that reached here unconverted: still the retryable answer, never a 500.
+    const e = serviceUnavailable();
+    return {
+      message: e.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: e.code, retryable: true, ...(opts.requestId ? { requestId: opts.requestId } : {}) },
+    };
+  }
   opts.onInternalError?.(inner ?? original);
   return {
     message: opts.production ? 'Internal server error' : formatted.message,
@@ -116,7 +171,8 @@ export function maskError(
 
 /** A JSON body for failures that happen before GraphQL runs (bad body, bad token...). */
 export function httpErrorBody(code: string, message: string, requestId?: string) {
+  const retryable = code === ErrorCode.SERVICE_UNAVAILABLE ? { retryable: true } : {};
   return {
-    errors: [{ message, extensions: { code, ...(requestId ? { requestId } : {}) } }],
+    errors: [{ message, extensions: { code, ...retryable, ...(requestId ? { requestId } : {}) } }],
   };
 }

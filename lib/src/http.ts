@@ -2,6 +2,7 @@
 // GraphQL-over-HTTP errors for bad bodies, health endpoints, and a last-resort error handler
 // that never leaks a stack trace.
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -69,18 +70,79 @@ export function jsonBody(limitBytes: number, sendError: ErrorSender = sendErrorB
   return [parse as RequestHandler, mapErrors as unknown as RequestHandler];
 }
 
-export function healthRoutes(app: Express, ready: () => Promise<void>, log: Logger): void {
+/** Why a process is not ready: said in /readyz's body and logged. */
+export class NotReady extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'NotReady';
+  }
+}
+
+/**
+ * A readiness probe that is cheap to call often: one probe runs at a time, it gives up after
+ * `timeoutMs` (a database that hangs during a failover answers "unavailable", not never), and its
+ * answer is reused for `reuseMs`. Resolves with undefined when ready, else with the reason.
+ */
+export function cachedProbe(
+  probe: () => Promise<void>,
+  opts: { timeoutMs: number; reuseMs: number },
+): () => Promise<string | undefined> {
+  let last: { at: number; reason: string | undefined } | undefined;
+  let running: Promise<string | undefined> | undefined;
+  const run = async (): Promise<string | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NotReady(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    });
+    try {
+      await Promise.race([probe(), timeout]);
+      return undefined;
+    } catch (err) {
+      return err instanceof NotReady ? err.reason : (err as Error)?.message || String(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return () => {
+    if (last && Date.now() - last.at < opts.reuseMs) return Promise.resolve(last.reason);
+    running ??= run().then((reason) => {
+      last = { at: Date.now(), reason };
+      running = undefined;
+      return reason;
+    });
+    return running;
+  };
+}
+
+export interface HealthOptions {
+  /** True once the process is shutting down: /readyz says 503 at once, without probing. */
+  draining?: () => boolean;
+  /** How long one probe may take, and how long its answer is reused (defaults 1000 ms, 1000 ms). */
+  timeoutMs?: number;
+  reuseMs?: number;
+}
+
+/**
+ * /healthz: the process runs. /readyz: it can serve now; `ready` is its probe (e.g. the
+ * database's ping), timed out and cached (cachedProbe); 503 with `reason` when not, e.g. while the
+ * database is out or the process drains.
+ */
+export function healthRoutes(app: Express, ready: () => Promise<void>, log: Logger, opts: HealthOptions = {}): void {
+  const probe = cachedProbe(ready, { timeoutMs: opts.timeoutMs ?? 1000, reuseMs: opts.reuseMs ?? 1000 });
+  let lastReason: string | undefined;
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (req, res) => {
-    try {
-      await ready();
-      res.json({ status: 'ready' });
-    } catch (err) {
-      log.warn({ err, requestId: req.requestId }, 'readiness check failed');
-      res.status(503).json({ status: 'unavailable' });
+    const reason = opts.draining?.() ? 'shutting down' : await probe();
+    if (reason !== lastReason) {
+      // Logged when it changes, not at every poll of a load balancer.
+      if (reason) log.warn({ requestId: req.requestId, reason }, 'not ready');
+      else log.info({ requestId: req.requestId }, 'ready again');
+      lastReason = reason;
     }
+    if (reason) res.status(503).json({ status: 'unavailable', reason });
+    else res.json({ status: 'ready' });
   });
 }
 
@@ -92,10 +154,30 @@ export function finalErrorHandler(log: Logger): ErrorRequestHandler {
   };
 }
 
+export interface DrainResult {
+  /** Requests this listener took in its lifetime, and how many of them were answered in full. */
+  accepted: number;
+  completed: number;
+  /** Requests under way at the start of the drain. */
+  inFlightAtStart: number;
+  /** Connections destroyed because the grace period ran out (0 when every request finished). */
+  destroyed: number;
+}
+
 export interface Listening {
   url: string;
   port: number;
+  /** True once drain() (or close()) has begun. */
+  readonly draining: boolean;
+  /** Stops at once, dropping every connection (tests). A process stops with drain(). */
   close(): Promise<void>;
+  /**
+   * Graceful stop: stops accepting connections, closes idle keep-alive connections, lets the
+   * requests under way finish (their responses and any later one on the same connection say
+   * `Connection: close`), and after `graceMs` destroys what is left. Resolves once every
+   * connection is gone.
+   */
+  drain(graceMs: number): Promise<DrainResult>;
 }
 
 /**
@@ -110,25 +192,80 @@ export function listen(
   tls?: HttpsServerOptions,
 ): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = tls ? createHttpsServer(tls, app).listen(port, host) : app.listen(port, host);
+    let draining = false;
+    let accepted = 0;
+    let completed = 0;
+    const active = new Set<ServerResponse>();
+    let settle: (() => void) | undefined;
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
+      accepted++;
+      active.add(res);
+      // Said on every response that starts during the drain: the client opens a new connection
+      // (to another replica) for its next request instead of reusing this one.
+      if (draining) res.setHeader('connection', 'close');
+      res.once('finish', () => completed++);
+      res.once('close', () => {
+        active.delete(res);
+        if (!draining) return;
+        // Its connection may have gone idle: close it rather than wait for a next request.
+        setImmediate(() => server.closeIdleConnections());
+        if (active.size === 0) settle?.();
+      });
+      app(req, res);
+    };
+    const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
     // Idle keep-alive connections outlive the client's: a client (the router's fetch, a load
     // balancer, a test) then never sends a request on a socket the server is closing at that very
     // moment, which fails it with "other side closed". Node's default of 5 s races undici's own
     // 4 s under load; clients read the `Keep-Alive: timeout=65` this sends and close first.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
+    const closed = new Promise<void>((done) => server.once('close', () => done()));
+
+    let draining$: Promise<DrainResult> | undefined;
+    const drain = (graceMs: number): Promise<DrainResult> => (draining$ ??= drainOnce(graceMs));
+    const drainOnce = async (graceMs: number): Promise<DrainResult> => {
+      const inFlightAtStart = active.size;
+      draining = true;
+      for (const res of active) if (!res.headersSent) res.setHeader('connection', 'close');
+      // Stops accepting; Node also closes the connections that are idle now.
+      server.close();
+      server.closeIdleConnections();
+      let destroyed = 0;
+      if (active.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = await new Promise<boolean>((done) => {
+          settle = () => done(false);
+          timer = setTimeout(() => done(true), graceMs);
+        });
+        clearTimeout(timer);
+        if (graceOver) {
+          destroyed = active.size;
+          server.closeAllConnections();
+        }
+      }
+      // Connections opened just before the close that never sent a request.
+      server.closeAllConnections();
+      await closed;
+      return { accepted, completed, inFlightAtStart, destroyed };
+    };
+
     server.once('error', reject);
-    server.once('listening', () => {
+    server.listen(port, host, () => {
       const addr = server.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       resolve({
         port: addr.port,
         url: `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}${path}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
+        get draining() {
+          return draining;
+        },
+        close: async () => {
+          const drained = drain(0);
+          server.closeAllConnections();
+          await drained;
+        },
+        drain,
       });
     });
   });

@@ -148,6 +148,8 @@ export async function createSubgraphServer<L>(
     hideSchemaDetailsFromClientErrors: opts.production,
     // Queries arrive from the router only; the claims token binds their exact text.
     persistedQueries: false,
+    // lib's bootstrap owns the signals: it drains the listener before Apollo Server stops.
+    stopOnTerminationSignals: false,
     // No inline traces: they would go to the router, which reports no usage to Apollo.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), errorLogger],
     formatError: (formatted, error) => maskError(formatted, error, { production: opts.production }),
@@ -157,7 +159,9 @@ export async function createSubgraphServer<L>(
   const app = express();
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
-  healthRoutes(app, () => database.ping(), log);
+  // Not ready while the database does not answer, or once the process drains.
+  let listening: Listening | undefined;
+  healthRoutes(app, () => database.ping(), log, { draining: () => listening?.draining ?? false });
   def.routes?.(app);
 
   app.post('/graphql', ...jsonBody(opts.bodyLimit), async (req, res, next) => {
@@ -224,7 +228,7 @@ export async function createSubgraphServer<L>(
     app,
     schema,
     apollo: apollo as unknown as ApolloServer<Context<unknown>>,
-    listen: (port, host = '127.0.0.1') => listen(app, port, host, '/graphql'),
+    listen: async (port, host = '127.0.0.1') => (listening = await listen(app, port, host, '/graphql')),
     async stop() {
       await apollo.stop();
       await ownStore?.close();

@@ -3,6 +3,7 @@
 // counting, the registered operations, and the database catalog assertion.
 export * from './testing/callers.ts';
 export * from './testing/database.ts';
+export * from './testing/postgres.ts';
 export * from './testing/http.ts';
 export * from './testing/responses.ts';
 export * from './testing/subgraph.ts';

@@ -9,6 +9,7 @@ import {
   claimsSigningEnv,
   commonEnv,
   HS256_CLAIMS_IN_PRODUCTION,
+  shutdownEnv,
   httpUrl,
   optionalString,
   optionalUrl,
@@ -41,6 +42,7 @@ const routerShape = {
   ...registryEnv,
   HOST: z.string().default('0.0.0.0').describe('interface the router listens on'),
   PORT: port(4000).describe('port the router listens on'),
+  ...shutdownEnv,
   SUPERGRAPH_PATH: optionalString.describe(
     'the supergraph to serve; default: supergraph.graphql next to the registry (schema/supergraph.graphql)',
   ),

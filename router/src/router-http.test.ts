@@ -452,13 +452,21 @@ describe('a subgraph that fails', () => {
     const noJwks = await start({ AUTH_JWKS_URL: deadUrl.replace('/graphql', '/.well-known/jwks.json') });
     const a = await post(noJwks.url, { query: '{ jobs { id } }' }, bearer(await token()));
     expect(a.status).toBe(503);
-    expect(a.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(a.body.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
     expect(a.text).not.toContain(new URL(deadUrl).port);
     expect(fx.requests()).toEqual([]);
   });
 
-  it('down → masked INTERNAL_SERVER_ERROR, and /readyz says which subgraph is unavailable', async () => {
-    await expectMasked(viaDead.url, new URL(deadUrl).port);
+  it('down (connection refused) → the retryable SERVICE_UNAVAILABLE, and /readyz says which subgraph is unavailable', async () => {
+    const a = await post(viaDead.url, { query: '{ jobs { id } }' }, bearer(await token()));
+    expect(a.status).toBe(503);
+    expect(a.body.errors).toEqual([
+      {
+        message: 'The service is briefly unavailable; retry the request',
+        extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId: a.body.extensions?.meta?.request_id },
+      },
+    ]);
+    expect(a.text).not.toContain(new URL(deadUrl).port);
     const ready = await fetch(viaDead.url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: 'unavailable', subgraphs: { auth: 'ready', jobs: 'unavailable' } });

@@ -178,6 +178,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   });
   await apollo.start();
   let running = true;
+  const listeners = new Set<Listening>();
 
   const ready = readinessCheck(supergraph.subgraphs, () => running, opts.readiness);
   const app = express();
@@ -199,6 +200,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    // Draining (SIGTERM): not ready at once, whatever the subgraphs say.
+    if (!running || [...listeners].some((l) => l.draining))
+      return void res.status(503).json({ status: 'unavailable', reason: 'shutting down' });
     const r = await ready();
     res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'unavailable', subgraphs: r.subgraphs });
   });
@@ -258,7 +262,6 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   app.use((_req, res) => sendRouterError(res, 404, 'NOT_FOUND', 'Not found'));
   app.use(finalErrorHandler(log));
 
-  const listeners = new Set<Listening>();
   return {
     app,
     apollo,
@@ -270,7 +273,12 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       const l = await listen(app, port, host, '/graphql', tlsServerOptions(config));
       listeners.add(l);
       return {
-        ...l,
+        url: l.url,
+        port: l.port,
+        get draining() {
+          return l.draining;
+        },
+        drain: (graceMs) => l.drain(graceMs),
         close: async () => {
           listeners.delete(l);
           await l.close();

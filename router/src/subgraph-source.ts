@@ -4,14 +4,15 @@
 // token, internal key) never leave the router: the outgoing headers are built from nothing.
 //
 // What comes back is normalised: platform error codes pass through (a refusal stays a refusal);
-// anything else, and every transport failure (down, timeout, 5xx, not JSON), becomes a masked
-// INTERNAL_SERVER_ERROR whose details go to the log, never to the client.
+// anything else, and every transport failure (timeout, 5xx, not JSON), becomes a masked
+// INTERNAL_SERVER_ERROR whose details go to the log, never to the client. A subgraph that refuses
+// the connection (down, restarting, draining) never saw the request: SERVICE_UNAVAILABLE, retryable.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ANONYMOUS, CLAIMS_HEADER, operationHash, type ClaimsSigner } from '@eventzr/lib/claims';
-import { ErrorCode } from '@eventzr/lib/errors';
+import { ErrorCode, serviceUnavailable } from '@eventzr/lib/errors';
 import type { Logger } from '@eventzr/lib/logger';
 import type { RouterContext } from './context.ts';
 
@@ -36,6 +37,15 @@ class SubgraphHttpError extends GraphQLError {
   ) {
     super(`subgraph answered HTTP ${status}`);
   }
+}
+
+/** The subgraph refused the connection: the request never reached it, so it may be sent again. */
+function neverReached(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === 'ECONNREFUSED') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -161,6 +171,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
         { requestId, subgraph: this.opts.name, url: this.opts.url, ...detail },
         'subgraph request failed',
       );
+    }
+    if (neverReached(err)) {
+      const e = serviceUnavailable();
+      return { errors: [{ message: e.message, extensions: { code: e.code, retryable: true } }] as never };
     }
     return {
       errors: [{ message: SUBGRAPH_FAILURE_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] as never,

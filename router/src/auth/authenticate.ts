@@ -80,7 +80,7 @@ export function createAuthenticator(deps: {
             return {
               ok: false,
               status: 503,
-              code: 'INTERNAL_SERVER_ERROR',
+              code: 'SERVICE_UNAVAILABLE',
               message: 'Authentication is temporarily unavailable; retry shortly',
               reason: err.reason,
             };

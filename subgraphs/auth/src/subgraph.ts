@@ -62,7 +62,7 @@ export const subgraph = defineSubgraph({
   async build({ env, database, log }) {
     const config = authConfigFromEnv(env);
     await assertKeysOutOfReach(database);
-    const signer = await openRoleDatabase(SIGNER_ROLE, config.signerUrl, database);
+    const signer = await openRoleDatabase(SIGNER_ROLE, config.signerUrl, database, { log });
     try {
       const keys = createKeyStore(signer, config.signingKeys, {
         onStale: (err) => log.warn({ err }, 'signing keys could not be read: serving the previous set'),
