@@ -226,7 +226,7 @@ describe('a subgraph server with replay memory', () => {
       errors: [
         {
           message: 'Temporarily unable to accept requests; retry shortly',
-          extensions: { code: 'SERVICE_UNAVAILABLE', requestId: 'store-down' },
+          extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, requestId: 'store-down' },
         },
       ],
     });
@@ -234,6 +234,10 @@ describe('a subgraph server with replay memory', () => {
     // A refusal before verification still answers as before; the process is alive.
     expect((await down.post({ query: echo }, {})).status).toBe(401);
     expect((await fetch(new URL('/healthz', down.url))).status).toBe(200);
+    // ...and not ready: a load balancer sends its requests to a replica that can serve them.
+    const ready = await fetch(new URL('/readyz', down.url));
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable', reason: 'the shared store (Redis) does not answer' });
   });
 
   it('the store error reaches the server as ReplayStoreUnavailableError, not as a refusal of the token', async () => {

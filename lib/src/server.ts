@@ -123,8 +123,9 @@ export async function createSubgraphServer<L>(
   const { database, log } = opts;
   const schema = buildShieldedSchema(def);
   const ownStore = opts.replayStore ? undefined : memoryStore();
+  const store = opts.replayStore ?? ownStore!;
   const verifier = await createClaimsVerifier(opts.claims, {
-    replay: claimsReplayGuard(opts.replayStore ?? ownStore!, { clockToleranceSeconds: CLAIMS_CLOCK_TOLERANCE_SECONDS }),
+    replay: claimsReplayGuard(store, { clockToleranceSeconds: CLAIMS_CLOCK_TOLERANCE_SECONDS }),
   });
 
   const errorLogger: ApolloServerPlugin<Context<L>> = {
@@ -159,9 +160,14 @@ export async function createSubgraphServer<L>(
   const app = express();
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
-  // Not ready while the database does not answer, or once the process drains.
+  // Not ready while the database or the shared store (Redis: the replay memory every request
+  // writes) does not answer, or once the process drains.
   let listening: Listening | undefined;
-  healthRoutes(app, () => database.ping(), log, { draining: () => listening?.draining ?? false });
+  const dependencies = async () => {
+    await database.ping();
+    if (!(await store.ping())) throw new Error('the shared store (Redis) does not answer');
+  };
+  healthRoutes(app, dependencies, log, { draining: () => listening?.draining ?? false });
   def.routes?.(app);
 
   app.post('/graphql', ...jsonBody(opts.bodyLimit), async (req, res, next) => {

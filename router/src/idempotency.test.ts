@@ -558,7 +558,12 @@ describe('Idempotency-Key when the store is unreachable', () => {
       { ...auth, 'idempotency-key': 'k' },
     );
     expect(keyed.status, keyed.text).toBe(503);
+    expect(keyed.body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     expect(keyed.headers.get('retry-after')).toBe('1');
+    // The router's readiness reports the store it cannot reach.
+    const ready = await fetch(new URL('/readyz', url));
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', store: 'unavailable' });
     expect(fx.calls().filter((c) => c.field === 'enqueueJob')).toHaveLength(0);
     const plain = await post(url, { query: ENQUEUE, variables: { type: 'email' } }, auth);
     expect(plain.status).toBe(200);

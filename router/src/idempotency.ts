@@ -121,7 +121,7 @@ const inFlight = () =>
     ['retry-after', '1'],
   ]);
 const unavailable = () =>
-  errorResponse(503, ErrorCode.INTERNAL_SERVER_ERROR, 'Idempotency-Key records are unavailable; retry later', [
+  errorResponse(503, ErrorCode.SERVICE_UNAVAILABLE, 'Idempotency-Key records are unavailable; retry later', [
     ['retry-after', '1'],
   ]);
 

@@ -5,12 +5,14 @@ import type { SubgraphEndpoint } from './supergraph.ts';
 export interface Readiness {
   ready: boolean;
   subgraphs: Record<string, 'ready' | 'unavailable'>;
+  /** The shared store (Idempotency-Key records): Redis when REDIS_URL is set, else this process's memory. */
+  store: 'ready' | 'unavailable';
 }
 
 export function readinessCheck(
   subgraphs: readonly SubgraphEndpoint[],
   isLoaded: () => boolean,
-  opts: { timeoutMs?: number; reuseMs?: number } = {},
+  opts: { timeoutMs?: number; reuseMs?: number; store?: () => Promise<boolean> } = {},
 ): () => Promise<Readiness> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const reuseMs = opts.reuseMs ?? 1000;
@@ -29,12 +31,14 @@ export function readinessCheck(
   }
 
   async function run(): Promise<Readiness> {
-    const results = await Promise.all(
-      targets.map(async (t) => [t.name, (await probe(t.url)) ? 'ready' : 'unavailable'] as const),
-    );
+    const [results, storeUp] = await Promise.all([
+      Promise.all(targets.map(async (t) => [t.name, (await probe(t.url)) ? 'ready' : 'unavailable'] as const)),
+      opts.store ? opts.store().catch(() => false) : Promise.resolve(true),
+    ]);
     const result: Readiness = {
-      ready: isLoaded() && results.every(([, r]) => r === 'ready'),
+      ready: isLoaded() && storeUp && results.every(([, r]) => r === 'ready'),
       subgraphs: Object.fromEntries(results),
+      store: storeUp ? 'ready' : 'unavailable',
     };
     last = { at: Date.now(), result };
     return result;

@@ -383,7 +383,11 @@ describe('health', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(dev.url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', subgraphs: { auth: 'ready', jobs: 'ready' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      subgraphs: { auth: 'ready', jobs: 'ready' },
+      store: 'ready',
+    });
   });
 });
 
@@ -469,6 +473,10 @@ describe('a subgraph that fails', () => {
     expect(a.text).not.toContain(new URL(deadUrl).port);
     const ready = await fetch(viaDead.url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'unavailable', subgraphs: { auth: 'ready', jobs: 'unavailable' } });
+    expect(await ready.json()).toEqual({
+      status: 'unavailable',
+      subgraphs: { auth: 'ready', jobs: 'unavailable' },
+      store: 'ready',
+    });
   });
 });

@@ -180,7 +180,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   let running = true;
   const listeners = new Set<Listening>();
 
-  const ready = readinessCheck(supergraph.subgraphs, () => running, opts.readiness);
+  const ready = readinessCheck(supergraph.subgraphs, () => running, { ...opts.readiness, store: () => store.ping() });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -204,7 +204,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     if (!running || [...listeners].some((l) => l.draining))
       return void res.status(503).json({ status: 'unavailable', reason: 'shutting down' });
     const r = await ready();
-    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'unavailable', subgraphs: r.subgraphs });
+    res
+      .status(r.ready ? 200 : 503)
+      .json({ status: r.ready ? 'ready' : 'unavailable', subgraphs: r.subgraphs, store: r.store });
   });
 
   const authenticate: RequestHandler = async (req, res, next) => {
