@@ -5,7 +5,6 @@
 // the deployment files, and tested through lib's test kit and the end-to-end stack.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +17,7 @@ import { generateDeployFiles } from '../scripts/generate-deploy.ts';
 import { security } from './__fixtures__/subgraphs/notes/src/db/schema.ts';
 import { SEED_NOTE_ID } from './__fixtures__/subgraphs/notes/src/seed.ts';
 import { HEARTBEAT_FILE } from './__fixtures__/subgraphs/notes/src/subgraph.ts';
+import { freePorts } from './support/processes.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const FIXTURE = join(ROOT, 'test', '__fixtures__', 'subgraphs', 'notes');
@@ -54,23 +54,6 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('exit', (code) => resolve({ code, output }));
   });
-}
-
-/** Ports nothing listens on now (the OS hands out a free one for port 0). */
-async function freePorts(n: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let i = 0; i < n; i++)
-    ports.push(
-      await new Promise<number>((resolve, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-          const { port } = server.address() as { port: number };
-          server.close(() => resolve(port));
-        });
-      }),
-    );
-  return ports;
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {

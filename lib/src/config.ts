@@ -41,6 +41,9 @@ export const byteSize = (fallback: string) =>
       return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
     });
 
+/** JWT_CLOCK_TOLERANCE_SECONDS: the clock skew access-token verifiers allow (router), which auth's key retirement waits out. */
+export const clockToleranceSeconds = z.coerce.number().int().min(0).max(300).default(5);
+
 /** Cross-variable checks run even when a single variable failed, so one run lists every problem. */
 export const alwaysCheck = { when: () => true };
 

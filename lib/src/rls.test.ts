@@ -16,7 +16,14 @@ import {
   tenantTable,
   workerScope,
 } from './rls.ts';
-import { assertCatalog, catalogProblems, createTestDatabase, usingRealPostgres, type TestDatabase } from './testing.ts';
+import {
+  assertCatalog,
+  catalogProblems,
+  catalogProblemsAfter,
+  createTestDatabase,
+  usingRealPostgres,
+  type TestDatabase,
+} from './testing.ts';
 
 const fixture = join(import.meta.dirname, '__fixtures__', 'rls', 'drizzle');
 
@@ -215,21 +222,8 @@ describe('the catalog assertion on the migrated fixture', () => {
   });
   afterAll(() => database?.destroy());
 
-  class Rollback extends Error {}
   /** The problems the assertion reads after `statements` ran as the owner (then rolled back). */
-  async function problemsAfter(...statements: string[]): Promise<string[]> {
-    let problems: string[] = [];
-    await database
-      .asOwner(async (tx) => {
-        for (const statement of statements) await tx.execute(sql.raw(statement));
-        problems = await catalogProblems(tx, security);
-        throw new Rollback();
-      })
-      .catch((err: unknown) => {
-        if (!(err instanceof Rollback)) throw err;
-      });
-    return problems;
-  }
+  const problemsAfter = (...statements: string[]) => catalogProblemsAfter(database, security, ...statements);
 
   it('passes: every rule in its allowed form (tenant keys, generated and server keys, shared tables, schemas, FKs)', async () => {
     await assertCatalog(database, security);

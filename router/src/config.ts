@@ -5,6 +5,7 @@ import { CredentialConfigError, parseCredentials } from './auth/credentials.ts';
 import {
   alwaysCheck,
   bool,
+  clockToleranceSeconds,
   byteSize,
   claimsSigningEnv,
   commonEnv,
@@ -66,13 +67,9 @@ const routerShape = {
   JWKS_CACHE_MAX_AGE_SECONDS: positiveInt(600).describe(
     'longest time a fetched JWKS is used before it is fetched again: a key the issuer retired is dropped within it',
   ),
-  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(300)
-    .default(5)
-    .describe("clock skew allowed when checking a token's exp and nbf (0-300 seconds)"),
+  JWT_CLOCK_TOLERANCE_SECONDS: clockToleranceSeconds.describe(
+    "clock skew allowed when checking a token's exp and nbf (0-300 seconds)",
+  ),
   AUTH0_DOMAIN: optionalString
     .pipe(
       z

@@ -312,3 +312,27 @@ async function uniqueKeyProblems(tx: Tx, declaration: SecurityDeclaration): Prom
   }
   return problems;
 }
+
+class Rollback extends Error {}
+
+/**
+ * What catalogProblems reports after `statements` ran as the owner, rolled back afterwards: how a
+ * test shows the assertion catching a grant, a policy or an owner nobody declared.
+ */
+export async function catalogProblemsAfter(
+  database: Database & { asOwner<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
+  declaration: SecurityDeclaration,
+  ...statements: string[]
+): Promise<string[]> {
+  let problems: string[] = [];
+  await database
+    .asOwner(async (tx) => {
+      for (const statement of statements) await tx.execute(sql.raw(statement));
+      problems = await catalogProblems(tx, declaration);
+      throw new Rollback();
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+  return problems;
+}

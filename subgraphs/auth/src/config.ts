@@ -1,7 +1,7 @@
 // The auth subgraph's own environment variables (added to lib's subgraph base, see lib/config.ts),
 // and the settings its services read from them.
 import { z } from 'zod';
-import { ConfigError, optionalString, positiveInt, subgraphBaseEnv } from '@eventzr/lib/config';
+import { clockToleranceSeconds, ConfigError, optionalString, positiveInt, subgraphBaseEnv } from '@eventzr/lib/config';
 import type { SubgraphEnv } from '@eventzr/lib/subgraph';
 import type { KeySettings } from './services/signing-keys.ts';
 
@@ -31,16 +31,10 @@ export const env = {
     'how long a published key waits before `npm run auth:keys -- activate` lets it sign: at least ' +
       "SIGNING_KEYS_CACHE_SECONDS plus the router's JWKS_COOLDOWN_SECONDS",
   ),
-  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(300)
-    .default(5)
-    .describe(
-      "the verifiers' clock tolerance (the router's JWT_CLOCK_TOLERANCE_SECONDS): a retired key stays in the JWKS " +
-        'for ACCESS_TOKEN_TTL_SECONDS + this + SIGNING_KEYS_CACHE_SECONDS',
-    ),
+  JWT_CLOCK_TOLERANCE_SECONDS: clockToleranceSeconds.describe(
+    "the verifiers' clock tolerance (the router's JWT_CLOCK_TOLERANCE_SECONDS): a retired key stays in the JWKS " +
+      'for ACCESS_TOKEN_TTL_SECONDS + this + SIGNING_KEYS_CACHE_SECONDS',
+  ),
 };
 
 export type AuthEnv = SubgraphEnv<typeof env>;

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_USERS } from '@eventzr/lib/dev-seed';
 import type { Tx } from '@eventzr/lib/db';
-import { assertCatalog, catalogProblems, createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
+import { assertCatalog, catalogProblemsAfter, createTestDatabase, type TestDatabase } from '@eventzr/lib/testing';
 import { insertRefreshToken, refreshTokenByHash } from '../repositories/refresh-tokens.ts';
 import { tenantsByIds } from '../repositories/tenants.ts';
 import { externalIdentity, insertExternalIdentity, loginCandidate } from '../repositories/identities.ts';
@@ -271,21 +271,8 @@ describe('signing key', () => {
       expect(write?.cause?.code).toBe('42501');
     });
 
-    class Rollback extends Error {}
     /** What the catalog assertion reports after `statements` ran as the owner (rolled back). */
-    async function problemsAfter(...statements: string[]): Promise<string[]> {
-      let problems: string[] = [];
-      await database
-        .asOwner(async (tx) => {
-          for (const statement of statements) await tx.execute(sql.raw(statement));
-          problems = await catalogProblems(tx, security);
-          throw new Rollback();
-        })
-        .catch((err: unknown) => {
-          if (!(err instanceof Rollback)) throw err;
-        });
-      return problems;
-    }
+    const problemsAfter = (...statements: string[]) => catalogProblemsAfter(database, security, ...statements);
 
     it('the catalog assertion refuses a grant of the private key to the application role, or a signer without its grant', async () => {
       expect(await problemsAfter('grant select (kid, private_key) on signing_keys to eventzr_app')).toEqual([
