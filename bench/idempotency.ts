@@ -9,6 +9,7 @@ import { readConfig, testEnvSchema } from '../lib/src/config.ts';
 import { memoryStore, redisStore, type SharedStore } from '../lib/src/store.ts';
 import {
   bearer,
+  fixtureRouterEnv,
   mint,
   post,
   routerConfig,
@@ -34,11 +35,7 @@ export async function runIdempotencyBench(requests = 400): Promise<void> {
   try {
     for (const [kind, make] of stores) {
       const store = make();
-      const config = await routerConfig({
-        AUTH_JWKS_URL: jwks.url,
-        SUBGRAPH_AUTH_URL: fx.auth.url,
-        SUBGRAPH_JOBS_URL: fx.jobs.url,
-      });
+      const config = await routerConfig(fixtureRouterEnv(fx, jwks.url));
       const router = await createRouter(config, { supergraphSdl: fx.supergraphSdl, store });
       const { url } = await router.listen(0);
       const send = (headers: Record<string, string> = {}) =>

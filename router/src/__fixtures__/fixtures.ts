@@ -446,6 +446,13 @@ export function handMade(header: Record<string, unknown>, payload: Record<string
 
 // ---------------------------------------------------------------- router config and client
 
+/** The variables that point a router at these fixture subgraphs and at a JWKS server. */
+export const fixtureRouterEnv = (fx: Fixtures, jwksUrl: string): Record<string, string> => ({
+  AUTH_JWKS_URL: jwksUrl,
+  SUBGRAPH_AUTH_URL: fx.auth.url,
+  SUBGRAPH_JOBS_URL: fx.jobs.url,
+});
+
 export async function routerConfig(env: Record<string, string | undefined> = {}): Promise<RouterEnv> {
   const keys = await testClaimsKeys();
   return parseConfig(routerEnvSchema, {
