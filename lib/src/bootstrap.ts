@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { parseConfig, readConfig, subgraphEnvSchema } from './config.ts';
 import { openDatabase } from './db.ts';
+import { drainOnSignals } from './http.ts';
 import { createLogger } from './logger.ts';
 import type { RegisteredSubgraph } from './registry.ts';
 import { createSubgraphServer } from './server.ts';
@@ -71,32 +72,17 @@ export async function startSubgraph(module: SubgraphModule, entry: Pick<Register
       })
     : [];
 
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  let stopping = false;
-  // Drains: /readyz turns 503 and the listener stops accepting at once, idle keep-alive
-  // connections close, requests under way finish (up to SHUTDOWN_GRACE_MS, then they are cut),
-  // background tasks stop, the pool closes, and the process exits 0.
-  async function shutdown(signal: string): Promise<void> {
-    if (stopping) return;
-    stopping = true;
-    // The listener is closed by the time this says so.
-    const draining = listening.drain(env.SHUTDOWN_GRACE_MS);
-    log.info({ signal, graceMs: env.SHUTDOWN_GRACE_MS }, 'draining');
-    let code = 0;
-    try {
-      const drained = await draining;
-      log.info({ ...drained }, 'drained');
+  // Drains (lib/http drainOnSignals), then stops background tasks and closes what it opened.
+  drainOnSignals({
+    listening,
+    graceMs: env.SHUTDOWN_GRACE_MS,
+    log,
+    release: async () => {
       await server.stop();
       await Promise.all(stops.map((stop) => stop()));
       await parts.close?.();
       await store.close();
       await database.close();
-    } catch (err) {
-      log.error({ err }, 'shutdown failed');
-      code = 1;
-    }
-    log.flush();
-    process.exit(code);
-  }
+    },
+  });
 }

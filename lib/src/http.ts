@@ -270,3 +270,39 @@ export function listen(
     });
   });
 }
+
+/**
+ * A process's stop on SIGINT/SIGTERM, the same for the router and every subgraph: /readyz turns
+ * 503 and the listener stops accepting at once, idle keep-alive connections close, requests under
+ * way finish (up to `graceMs`, then they are cut), then `release` frees the rest (servers,
+ * background tasks, stores, pools) and the process exits: 0, or 1 when something failed to stop.
+ */
+export function drainOnSignals(opts: {
+  listening: Listening;
+  graceMs: number;
+  log: Logger;
+  release: () => Promise<void>;
+}): void {
+  const { listening, graceMs, log } = opts;
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    // The listener is closed by the time this says so.
+    const draining = listening.drain(graceMs);
+    log.info({ signal, graceMs }, 'draining');
+    let code = 0;
+    try {
+      const drained = await draining;
+      log.info({ ...drained }, 'drained');
+      await opts.release();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      code = 1;
+    }
+    log.flush();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

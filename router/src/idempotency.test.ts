@@ -13,6 +13,7 @@ import {
   INTERNAL_KEY,
   TENANT_B,
   bearer,
+  fixtureRouterEnv,
   mint,
   post,
   routerConfig,
@@ -532,9 +533,7 @@ describe('Idempotency-Key when the store is unreachable', () => {
     [fx, key] = await Promise.all([startFixtures(), rsaKey('key-1')]);
     jwks = await startJwksServer([key.publicJwk]);
     const config = await routerConfig({
-      AUTH_JWKS_URL: jwks.url,
-      SUBGRAPH_AUTH_URL: fx.auth.url,
-      SUBGRAPH_JOBS_URL: fx.jobs.url,
+      ...fixtureRouterEnv(fx, jwks.url),
     });
     router = await createRouter(config, {
       supergraphSdl: fx.supergraphSdl,

@@ -7,6 +7,7 @@ import { createTestCa, postJsonTls, type Pem, type TestCa } from '@eventzr/lib/t
 import {
   INTERNAL_KEY,
   bearer,
+  fixtureRouterEnv,
   mint,
   post,
   routerConfig,
@@ -124,9 +125,7 @@ beforeAll(async () => {
   jwks = await startJwksServer([key.publicJwk]);
   router = await createRouter(
     await routerConfig({
-      AUTH_JWKS_URL: jwks.url,
-      SUBGRAPH_AUTH_URL: fx.auth.url,
-      SUBGRAPH_JOBS_URL: fx.jobs.url,
+      ...fixtureRouterEnv(fx, jwks.url),
       INTERNAL_CREDENTIALS: CREDENTIALS,
     }),
     { supergraphSdl: fx.supergraphSdl },
@@ -172,9 +171,7 @@ describe('internal credentials over HTTP (layer 1)', () => {
   it('with INTERNAL_CREDENTIALS set and no INTERNAL_API_KEY, the development key is nobody', async () => {
     const r = await createRouter(
       await routerConfig({
-        AUTH_JWKS_URL: jwks.url,
-        SUBGRAPH_AUTH_URL: fx.auth.url,
-        SUBGRAPH_JOBS_URL: fx.jobs.url,
+        ...fixtureRouterEnv(fx, jwks.url),
         INTERNAL_API_KEY: undefined,
         INTERNAL_CREDENTIALS: CREDENTIALS,
       }),
@@ -218,9 +215,7 @@ describe('mTLS on the worker protocol (ROUTER_MTLS_CA)', () => {
     ]);
     tlsRouter = await createRouter(
       await routerConfig({
-        AUTH_JWKS_URL: jwks.url,
-        SUBGRAPH_AUTH_URL: fx.auth.url,
-        SUBGRAPH_JOBS_URL: fx.jobs.url,
+        ...fixtureRouterEnv(fx, jwks.url),
         INTERNAL_CREDENTIALS: CREDENTIALS,
         ROUTER_TLS_CERT: server.cert,
         ROUTER_TLS_KEY: server.key,

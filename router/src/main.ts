@@ -3,6 +3,7 @@
 // it before anything listens, with every problem named.
 import { readConfig } from '@eventzr/lib/config';
 import { routerEnvSchema, type RouterEnv } from './config.ts';
+import { drainOnSignals } from '@eventzr/lib/http';
 import { createLogger } from '@eventzr/lib/logger';
 import { createRouter } from './router.ts';
 
@@ -34,26 +35,5 @@ log.info(
   'router listening',
 );
 
-// Drains: /readyz turns 503 and the listener stops accepting at once, idle keep-alive connections
-// close, requests under way finish (up to SHUTDOWN_GRACE_MS, then they are cut), then it exits 0.
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  // The listener is closed by the time this says so.
-  const draining = listening.drain(config.SHUTDOWN_GRACE_MS);
-  log.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'draining');
-  let code = 0;
-  try {
-    const drained = await draining;
-    log.info({ ...drained }, 'drained');
-    await router.stop();
-  } catch (err) {
-    log.error({ err }, 'shutdown failed');
-    code = 1;
-  }
-  log.flush();
-  process.exit(code);
-};
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// Drains (lib/http drainOnSignals), then stops Apollo Server and the gateway.
+drainOnSignals({ listening, graceMs: config.SHUTDOWN_GRACE_MS, log, release: () => router.stop() });

@@ -8,6 +8,7 @@ import { DEV_AUTH_USER } from '@eventzr/lib/dev-seed';
 import {
   INTERNAL_KEY,
   bearer,
+  fixtureRouterEnv,
   mint,
   post,
   routerConfig,
@@ -30,9 +31,7 @@ const routers: Router[] = [];
 
 async function start(env: Record<string, string | undefined> = {}, subgraphUrls: Record<string, string> = {}) {
   const config = await routerConfig({
-    AUTH_JWKS_URL: jwks.url,
-    SUBGRAPH_AUTH_URL: fx.auth.url,
-    SUBGRAPH_JOBS_URL: fx.jobs.url,
+    ...fixtureRouterEnv(fx, jwks.url),
     ...env,
   });
   const router = await createRouter(config, {

@@ -14,6 +14,7 @@ import {
   UNKNOWN_TENANT,
   bearer,
   externalUserId,
+  fixtureRouterEnv,
   handMade,
   mint,
   post,
@@ -45,10 +46,8 @@ let offset = 0;
 
 async function startRouter(env: Record<string, string | undefined> = {}) {
   const config = await routerConfig({
-    AUTH_JWKS_URL: jwks.url,
+    ...fixtureRouterEnv(fx, jwks.url),
     JWKS_COOLDOWN_SECONDS: '1',
-    SUBGRAPH_AUTH_URL: fx.auth.url,
-    SUBGRAPH_JOBS_URL: fx.jobs.url,
     AUTH0_DOMAIN: 'tenant.auth0.example',
     AUTH0_ISSUER,
     AUTH0_AUDIENCE,
