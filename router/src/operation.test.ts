@@ -12,7 +12,7 @@ import { ROOT } from '@eventzr/lib/registry';
 import { attacks, nonPublicNames, quotedNames } from './__fixtures__/attacks.ts';
 import { MAX_ROOT_FIELDS } from './authorization.ts';
 import {
-  DocumentCache,
+  documentCache,
   createOperationGate,
   selectOperation,
   type GateAnswer,
@@ -181,7 +181,7 @@ describe('work per request', () => {
   });
 
   it('the document cache is bounded by entries and by characters, least recently used out first', () => {
-    const c = new DocumentCache<number>(3, 400);
+    const c = documentCache<number>(3, 400);
     c.set('a', 1);
     c.set('b', 2);
     c.set('c', 3);

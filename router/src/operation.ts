@@ -25,6 +25,7 @@
 // bounded LRU, so a repeated document costs a Map lookup.
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
+import { LRUCache } from 'lru-cache';
 import {
   FieldsOnCorrectTypeRule,
   GraphQLError,
@@ -89,40 +90,17 @@ interface DocumentEntry {
   requirements: Map<OperationDefinitionNode, OperationRequirements>;
 }
 
-/** A Map in recency order, bounded by entries and by the total length of its keys. */
-export class DocumentCache<V> {
-  private readonly map = new Map<string, V>();
-  private chars = 0;
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxChars: number,
-  ) {}
-  get size(): number {
-    return this.map.size;
-  }
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, value: V): void {
-    if (key.length > this.maxChars / 4) return; // a huge document would evict everything else
-    if (this.map.delete(key)) this.chars -= key.length;
-    this.map.set(key, value);
-    this.chars += key.length;
-    for (const k of this.map.keys()) {
-      if (this.map.size <= this.maxEntries && this.chars <= this.maxChars) break;
-      this.map.delete(k);
-      this.chars -= k.length;
-    }
-  }
-  clear(): void {
-    this.map.clear();
-    this.chars = 0;
-  }
+/**
+ * Documents by their text, least recently used out first, bounded by entries and by the total
+ * length of the texts; one over a quarter of that budget is not kept (it would evict everything else).
+ */
+export function documentCache<V extends object | number>(maxEntries: number, maxChars: number): LRUCache<string, V> {
+  return new LRUCache<string, V>({
+    max: maxEntries,
+    maxSize: maxChars,
+    maxEntrySize: Math.max(1, Math.floor(maxChars / 4)),
+    sizeCalculation: (_value, key) => Math.max(1, key.length),
+  });
 }
 
 const MESSAGES = {
@@ -238,7 +216,7 @@ export interface OperationGate {
 export function createOperationGate(opts: OperationGateOptions): OperationGate {
   const { security, production } = opts;
   let schemas: { api: GraphQLSchema; pub: PublicSchema } | undefined;
-  const documents = new DocumentCache<DocumentEntry>(opts.cacheEntries ?? 1000, opts.cacheChars ?? 8_000_000);
+  const documents = documentCache<DocumentEntry>(opts.cacheEntries ?? 1000, opts.cacheChars ?? 8_000_000);
   const stats: GateStats = { parses: 0, publicValidations: 0, requirements: 0 };
 
   const entryOf = (query: string): DocumentEntry => {
