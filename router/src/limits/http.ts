@@ -10,7 +10,7 @@
 import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '@eventzr/lib/errors';
-import { metaOf } from '../http.ts';
+import type { ResponseMeta } from '../context.ts';
 import type { LimitVerdict } from './limiter.ts';
 
 /** Response headers a browser's script may read (added to CORS's exposed headers). */
@@ -51,7 +51,8 @@ export function rateLimitedError(verdict: LimitVerdict, message?: string): Graph
 export function sendRateLimited(res: Response, verdict: LimitVerdict, message?: string): void {
   setRateLimitHeaders(res, verdict);
   res.setHeader('retry-after', String(verdict.retryAfterSeconds));
-  const meta = metaOf(res);
+  // router/http.ts's metaOf, read directly: that module imports this one (the exposed headers).
+  const meta = res.locals.meta as ResponseMeta | undefined;
   const error = rateLimitedError(verdict, message).toJSON();
   const errors = [{ ...error, extensions: { ...error.extensions, ...(meta ? { requestId: meta.request_id } : {}) } }];
   res
