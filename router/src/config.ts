@@ -1,5 +1,6 @@
 // The router process's configuration: lib's shared variables plus the router's own. Parsed once
 // at start (lib/config readConfig); every invalid variable is named in one error.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CredentialConfigError, parseCredentials } from './auth/credentials.ts';
 import {
@@ -36,6 +37,39 @@ export const tokenIssuerSubgraph = z
 export const subgraphUrlSetting = httpUrl.describe(
   "where the subgraph's GraphQL endpoint is; default: the routing URL the supergraph records (the registry's)",
 );
+
+/** Express's named ranges for `trust proxy` (proxy-addr). */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUSTED_PROXIES: which peers' X-Forwarded-For the router believes, in Express's `trust proxy`
+ * terms: a hop count, or addresses, CIDR ranges and the names loopback / linklocal / uniquelocal.
+ * Unset: none (the client address is the TCP peer's).
+ */
+export const trustedProxies = optionalString
+  .transform((v, ctx): number | string[] | undefined => {
+    const text = v?.trim();
+    if (!text) return undefined;
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    for (const e of entries) {
+      const [address, bits, ...rest] = e.split('/');
+      const family = isIP(address ?? '');
+      const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+      if (PROXY_RANGES.has(e) || (family !== 0 && prefixOk && rest.length === 0)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${e}" is not a hop count, an address, a CIDR range or loopback/linklocal/uniquelocal`,
+      });
+    }
+    return entries;
+  })
+  .describe(
+    'peers whose X-Forwarded-For names the client (rate limits per client address): a hop count, or a comma-separated list of addresses, CIDR ranges and loopback/linklocal/uniquelocal; unset: trust none',
+  );
 
 // Each variable's description is what .env.example says about it (npm run deploy:generate).
 const routerShape = {
@@ -127,6 +161,7 @@ const routerShape = {
     )
     .describe('comma-separated internal scopes whose fields need a client certificate when ROUTER_MTLS_CA is set'),
   TOKEN_CACHE_MAX: positiveInt(10_000).describe('most verified access tokens kept in memory until their exp'),
+  TRUSTED_PROXIES: trustedProxies,
   BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
   CORS_ORIGINS: optionalString
     .transform((v, ctx) => {

@@ -21,6 +21,11 @@ export interface RouterContext extends RequestMeta {
   forward: Readonly<Record<string, string>>;
   /** The client certificate the router's mTLS CA verified on this connection (tls.ts). */
   clientCertificate?: ClientCertificate;
+  /**
+   * The client's address: the TCP peer's, or the one X-Forwarded-For names when the peer is a
+   * trusted proxy (TRUSTED_PROXIES). Anonymous callers are limited per this address.
+   */
+  clientAddress: string;
   /** The operation operation.ts resolved and checked: the one Apollo and the gateway execute. */
   operation?: CheckedOperation;
 }

@@ -39,6 +39,7 @@ import {
   sendRouterError,
 } from './http.ts';
 import { idempotencyPlugin } from './idempotency.ts';
+import { createLimiters, type LimiterStats } from './limits/limiter.ts';
 import { createOperationGate } from './operation.ts';
 import { formatRouterError, responseFinishing } from './plugins.ts';
 import { readinessCheck, type Readiness } from './readiness.ts';
@@ -75,6 +76,8 @@ export interface Router {
   tokenStats: TokenStats;
   /** External-issuer mapping counters (undefined when no external issuer is trusted). */
   externalIdentityStats: ExternalIdentityStats | undefined;
+  /** Where the limits are counted now (shared in Redis, or per process) and how often they fell back. */
+  limitStats: LimiterStats;
   ready(): Promise<Readiness>;
   listen(port: number, host?: string): Promise<Listening>;
   /** Closes every listener this router opened, then stops Apollo Server and the gateway. */
@@ -137,6 +140,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   const gate = createOperationGate({ security: supergraph.security, production, mtls: mtlsPolicy(config) });
   const store =
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
+  // Every limit's counters (limits/): in the shared store's Redis, else in this process.
+  const limiters = createLimiters({ store, log });
 
   applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
@@ -183,6 +188,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   const ready = readinessCheck(supergraph.subgraphs, () => running, { ...opts.readiness, store: () => store.ping() });
   const app = express();
   app.disable('x-powered-by');
+  // req.ip: the TCP peer, or what X-Forwarded-For says when the peer is a trusted proxy.
+  app.set('trust proxy', config.TRUSTED_PROXIES ?? false);
   app.set('etag', false);
 
   app.use((req, res, next) => {
@@ -204,9 +211,13 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     if (!running || [...listeners].some((l) => l.draining))
       return void res.status(503).json({ status: 'unavailable', reason: 'shutting down' });
     const r = await ready();
-    res
-      .status(r.ready ? 200 : 503)
-      .json({ status: r.ready ? 'ready' : 'unavailable', subgraphs: r.subgraphs, store: r.store });
+    res.status(r.ready ? 200 : 503).json({
+      status: r.ready ? 'ready' : 'unavailable',
+      subgraphs: r.subgraphs,
+      store: r.store,
+      // shared (Redis) | local (Redis unreachable: per-process limits) | memory (no Redis)
+      limits: limiters.stats.mode,
+    });
   });
 
   const authenticate: RequestHandler = async (req, res, next) => {
@@ -228,6 +239,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       ...requestMeta,
       caller: auth.caller,
       forward: forwarded.forward,
+      clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
       ...(certificate ? { clientCertificate: certificate } : {}),
     };
     res.locals.context = context;
@@ -270,6 +282,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     supergraph,
     tokenStats: tokens.stats,
     externalIdentityStats: externalIdentities?.stats,
+    limitStats: limiters.stats,
     ready,
     async listen(port, host = '127.0.0.1') {
       const l = await listen(app, port, host, '/graphql', tlsServerOptions(config));
