@@ -3,11 +3,12 @@
 //
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
 // authentication (bearer token / internal key / anonymous) and x-tenant-id → the one operation
-// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → Apollo
+// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → its cost
+// refused over the maximum or charged to the caller's cost budgets (limits/budgets.ts) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
 // response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
 // claims tokens → errors normalised and masked → meta added → the keyed mutation's response
-// saved (or its key released).
+// saved (or its key released) → extensions.cost added.
 import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -39,6 +40,7 @@ import {
   sendRouterError,
 } from './http.ts';
 import { idempotencyPlugin } from './idempotency.ts';
+import { createCostControl } from './limits/budgets.ts';
 import { createLimiters, type LimiterStats } from './limits/limiter.ts';
 import { createOperationGate } from './operation.ts';
 import { formatRouterError, responseFinishing } from './plugins.ts';
@@ -142,6 +144,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
   // Every limit's counters (limits/): in the shared store's Redis, else in this process.
   const limiters = createLimiters({ store, log });
+  // Each operation's cost (@cost/@listSize): refused over OPERATION_MAX_COST, charged to the
+  // caller's cost budgets by plan tier, reported in extensions.cost (limits/budgets.ts).
+  const cost = createCostControl({ supergraphSdl: sdl, settings: config, limiters, log });
 
   applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
@@ -178,6 +183,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         leaseMs: config.IDEMPOTENCY_LEASE_MS,
         log,
       }),
+      // Last: extensions.cost beside meta, on replays too (this request's cost and budgets).
+      cost.plugin,
     ],
     formatError: formatRouterError(production),
   });
@@ -254,6 +261,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     checkGraphQLBody,
     authenticate,
     gate.middleware,
+    cost.middleware,
     graphql,
   );
   app.get(
@@ -267,6 +275,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       next();
     },
     gate.middleware,
+    cost.middleware,
     graphql,
   );
   app.all('/graphql', (_req, res) => {
