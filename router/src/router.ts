@@ -7,8 +7,8 @@
 // refused over the maximum or charged to the caller's cost budgets (limits/budgets.ts) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
 // response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
-// claims tokens → errors normalised and masked → meta added → the keyed mutation's response
-// saved (or its key released) → extensions.cost added.
+// claims tokens → errors normalised and masked → meta and extensions.cost added → the keyed
+// mutation's response saved (or its key released).
 import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -176,6 +176,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         : ApolloServerPluginLandingPageDisabled(),
       gate.plugin,
       responseFinishing(log),
+      // extensions.cost beside meta; before idempotency, so a keyed mutation's saved response
+      // carries its cost and a replay is the saved body, byte for byte.
+      cost.plugin,
       // After responseFinishing: a replay puts back the saved body it stamped.
       idempotencyPlugin({
         store,
@@ -183,8 +186,6 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         leaseMs: config.IDEMPOTENCY_LEASE_MS,
         log,
       }),
-      // Last: extensions.cost beside meta, on replays too (this request's cost and budgets).
-      cost.plugin,
     ],
     formatError: formatRouterError(production),
   });

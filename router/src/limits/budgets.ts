@@ -50,8 +50,9 @@ export interface CostBudgets {
 export const FALLBACK_TIER = 'free';
 
 /**
- * The default budgets (README "Cost budgets"). A typical page of the web app costs 20-300 points
- * (`Jobs` with first: 100 costs 805); a free tenant's users share 2,000 points a minute.
+ * The default budgets (README "Operation cost and cost budgets"). The web app's operations cost
+ * 1-307 points (`Jobs` at first: 100 is the costliest, `Me` costs 2); a free tenant's users share
+ * 2,000 points a minute.
  */
 export const DEFAULT_COST_BUDGETS: CostBudgets = Object.freeze({
   windowSeconds: 60,
