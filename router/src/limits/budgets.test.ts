@@ -190,6 +190,15 @@ for (const [kind, makeStore] of stores) {
         requestedQueryCost: 0,
         throttleStatus: { tenant: { currentlyAvailable: 4980 }, user: { currentlyAvailable: 2000 } },
       });
+      // GET: the same report.
+      const get = await fetch(`${url}?query=${encodeURIComponent(JOBS_10)}`, {
+        headers: { ...(await user(TENANT_A, 3, 'starter')), 'apollo-require-preflight': 'true' },
+      });
+      expect(get.status).toBe(200);
+      expect(((await get.json()) as { extensions: { cost: unknown } }).extensions.cost).toMatchObject({
+        requestedQueryCost: 10,
+        throttleStatus: { tenant: { currentlyAvailable: 4970 }, user: { currentlyAvailable: 1990 } },
+      });
       // An unknown plan tier is given free's budgets; the response's errors keep extensions.cost too.
       const unknown = await post(
         url,

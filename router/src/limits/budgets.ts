@@ -258,24 +258,21 @@ export function createCostControl(opts: {
     }
   };
 
-  /** Takes `cost` from every bucket, or from none: the refusing bucket's verdict otherwise. */
+  /**
+   * Takes `cost` from every bucket, or from none: the first refusing bucket's verdict otherwise.
+   * The buckets are asked at once (one round trip of Redis); a refused consume still counted its
+   * points, so on a refusal every bucket gets its points back.
+   */
   const charge = async (
     buckets: Bucket[],
     cost: number,
   ): Promise<{ ok: true; verdicts: LimitVerdict[] } | { ok: false; bucket: Bucket; verdict: LimitVerdict }> => {
     if (cost === 0) return { ok: true, verdicts: await Promise.all(buckets.map((b) => b.limiter.peek(b.key))) };
-    const verdicts: LimitVerdict[] = [];
-    for (const [i, b] of buckets.entries()) {
-      const verdict = await b.limiter.consume(b.key, cost);
-      if (verdict.allowed) {
-        verdicts.push(verdict);
-        continue;
-      }
-      // A refused consume still counted its points: give them back, and the earlier buckets'.
-      await Promise.all([b, ...buckets.slice(0, i)].map((x) => x.limiter.refund(x.key, cost)));
-      return { ok: false, bucket: b, verdict };
-    }
-    return { ok: true, verdicts };
+    const verdicts = await Promise.all(buckets.map((b) => b.limiter.consume(b.key, cost)));
+    const refused = verdicts.findIndex((v) => !v.allowed);
+    if (refused === -1) return { ok: true, verdicts };
+    await Promise.all(buckets.map((b) => b.limiter.refund(b.key, cost)));
+    return { ok: false, bucket: buckets[refused]!, verdict: verdicts[refused]! };
   };
 
   const sendOverMaximum = (res: Response, requested: number) => {
