@@ -200,7 +200,7 @@ const routerShape = {
   ),
   // Operation cost and cost budgets per tenant and user by plan tier (limits/cost.ts, limits/budgets.ts).
   OPERATION_MAX_COST: positiveInt(1000).describe(
-    'most an operation may cost (@cost/@listSize, README "Operation cost"); a costlier one is refused with 400 COST_LIMIT_EXCEEDED before planning',
+    'most an operation may cost (@cost/@listSize, README "Operation cost and cost budgets"); a costlier one is refused with 400 COST_LIMIT_EXCEEDED before planning',
   ),
   COST_DEFAULT_LIST_SIZE: positiveInt(10).describe(
     'items assumed in a list field that no @listSize (slicing argument or assumedSize) sizes',

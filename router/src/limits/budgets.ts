@@ -174,7 +174,7 @@ interface Bucket {
   name: string;
   limiter: Limiter;
   key: string;
-  /** How the refusal names it, e.g. "tenant (plan starter)". */
+  /** How the refusal names it, e.g. "tenant's (plan starter)". */
   label: string;
 }
 
