@@ -18,7 +18,7 @@ import {
   type GateAnswer,
   type OperationRequest,
 } from './operation.ts';
-import { publicSchemaOf } from './public-schema.ts';
+import { publicSchemaOf } from './caller-schema.ts';
 import { loadSupergraph } from './supergraph.ts';
 
 const supergraph = loadSupergraph(readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8'));
@@ -170,14 +170,17 @@ describe('work per request', () => {
     };
     for (let i = 0; i < 5; i++) expect(g.check(req).ok).toBe(true);
     expect(g.check({ ...req, operationName: '' }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1 });
-    // A user's request of the same document reuses the parse and the requirements.
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 0, requirements: 1 });
+    // A user's request of the same document reuses the parse and the requirements; it is
+    // validated against the user's schema once, which every caller with the same permissions shares.
     expect(g.check({ ...req, caller: USER }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1 });
+    expect(g.check({ ...req, caller: { ...USER, userId: 'another' } as Caller }).ok).toBe(true);
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1 });
     // A new schema (the gateway reloaded) starts afresh.
     g.setSchema(api);
     expect(g.check(req).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, requirements: 2 });
+    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, callerValidations: 1, requirements: 2 });
   });
 
   it('the document cache is bounded by entries and by characters, least recently used out first', () => {

@@ -1,7 +1,7 @@
 // What an anonymous attacker sends to map a schema, derived from the schema itself (every root
 // field, misspelled, with arguments it lacks or wrong values; fragments and variables on every
 // type), and the names such an attacker must not learn: every name of the API schema that its
-// public part (public-schema.ts) does not hold.
+// public part (caller-schema.ts) does not hold.
 import {
   getNamedType,
   isEnumType,
@@ -10,7 +10,7 @@ import {
   isObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { publicSchemaOf } from '../public-schema.ts';
+import { publicSchemaOf } from '../caller-schema.ts';
 import type { SecurityMap } from '../supergraph.ts';
 
 /** Every name of the API schema that the public part does not hold. */
