@@ -168,8 +168,9 @@ export function callerSchemaOf(
         definitions.push(def);
     }
   }
+  // printSchema leaves the standard scalars out: the ones the API schema has come back.
   for (const name of STANDARD_SCALARS)
-    if (!definitions.some((d) => d.kind === Kind.SCALAR_TYPE_DEFINITION && d.name.value === name))
+    if (api.getType(name) && !definitions.some((d) => d.kind === Kind.SCALAR_TYPE_DEFINITION && d.name.value === name))
       definitions.push({ kind: Kind.SCALAR_TYPE_DEFINITION, name: { kind: Kind.NAME, value: name } });
   // The SDL is a subset of a valid schema; a type whose fields are all protected keeps none,
   // which GraphQL's schema rules would refuse, but which validates operations just as well.

@@ -15,7 +15,12 @@ import type { SecurityMap } from '../supergraph.ts';
 
 /** Every name of the API schema that the public part does not hold. */
 export function nonPublicNames(schema: GraphQLSchema, security: SecurityMap): Set<string> {
-  const pub = publicSchemaOf(schema, security).names;
+  return namesOutside(schema, publicSchemaOf(schema, security).names);
+}
+
+/** Every name of the API schema that `names` (a caller schema's) lacks. */
+export function namesOutside(schema: GraphQLSchema, names: ReadonlySet<string>): Set<string> {
+  const pub = names;
   const all = new Set<string>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
@@ -29,6 +34,9 @@ export function nonPublicNames(schema: GraphQLSchema, security: SecurityMap): Se
   }
   return new Set([...all].filter((n) => !pub.has(n)));
 }
+
+/** Every name a document writes (a message may repeat those to its sender). */
+export const writtenNames = (document: string): Set<string> => new Set(document.match(/[_A-Za-z][_0-9A-Za-z]*/g) ?? []);
 
 /** The schema names a message mentions: graphql-js quotes each one ("Type", "Type.field", "$var"). */
 export function quotedNames(message: string): string[] {
