@@ -12,6 +12,7 @@ import {
   parse,
   printSchema,
   validateSchema,
+  OperationTypeNode,
   type GraphQLObjectType,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -59,7 +60,7 @@ describe("a caller's schema holds exactly what the permission table lets it call
 
   it('viewer = user = organizer (seed 001), admin sees more, internal fields only internal callers', () => {
     const fields = (c: Caller) => new Set(fieldsIn(surfaceOf(schemaOf(c).schema), api));
-    const [anon, viewer, user, organizer, admin, internal, pretender] = [
+    const [anon, viewer, user, organizer, admin, internal, pretender]: Set<string>[] = [
       CALLERS.anonymous!,
       CALLERS.viewer!,
       CALLERS.user!,
@@ -67,7 +68,7 @@ describe("a caller's schema holds exactly what the permission table lets it call
       CALLERS.admin!,
       CALLERS.internal!,
       CALLERS.pretender!,
-    ].map(fields) as Set<string>[];
+    ].map(fields) as [Set<string>, Set<string>, Set<string>, Set<string>, Set<string>, Set<string>, Set<string>];
     expect(viewer).toEqual(user);
     expect(organizer).toEqual(user);
     expect(pretender).toEqual(user);
@@ -125,8 +126,8 @@ describe("a caller's schema holds exactly what the permission table lets it call
   it("mayCall is refusal()'s rule: a root field is in a caller's schema exactly when layer 1 lets it select it", () => {
     for (const [name, caller] of Object.entries(CALLERS))
       for (const [op, root] of [
-        ['query', api.getQueryType()!],
-        ['mutation', api.getMutationType()!],
+        [OperationTypeNode.QUERY, api.getQueryType()!],
+        [OperationTypeNode.MUTATION, api.getMutationType()!],
       ] as const) {
         const mine = schemaOf(caller).schema.getRootType(op)?.getFields() ?? {};
         for (const field of Object.keys(root.getFields())) {

@@ -77,7 +77,8 @@ const ROOTS = ['query', 'mutation', 'subscription'] as OperationTypeNode[];
 /** Every scope some requirement of the map names. */
 export function scopesNamed(security: SecurityMap): ReadonlySet<string> {
   const out = new Set<string>();
-  for (const req of security.values()) for (const alts of req.scopes) for (const all of alts) for (const s of all) out.add(s);
+  for (const req of security.values())
+    for (const alts of req.scopes) for (const all of alts) for (const s of all) out.add(s);
   return out;
 }
 

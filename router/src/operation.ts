@@ -453,7 +453,10 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
             http: { status: result.data === undefined && errors ? 400 : undefined, headers: new HeaderMap() },
             body: {
               kind: 'single',
-              singleResult: { ...(result.data !== undefined ? { data: result.data } : {}), ...(errors ? { errors } : {}) },
+              singleResult: {
+                ...(result.data !== undefined ? { data: result.data } : {}),
+                ...(errors ? { errors } : {}),
+              },
             },
           };
         },
