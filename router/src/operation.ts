@@ -28,10 +28,9 @@
 //
 // Parsing, the validations and the requirements are cached per document text in a bounded LRU
 // (validations per caller capability too), so a repeated document costs a Map lookup.
-import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { LRUCache } from 'lru-cache';
-import { HeaderMap } from '@apollo/server';
 import {
   FieldsOnCorrectTypeRule,
   GraphQLError,
@@ -244,8 +243,6 @@ export interface OperationGate {
   check(request: OperationRequest): GateAnswer;
   /** The API schema the gateway serves; the plugin sets it on every (re)load. */
   setSchema(apiSchema: GraphQLSchema): void;
-  /** The caller schemas of the current API schema (introspection answers, tests). */
-  callerSchemas(): CallerSchemas;
   /** Express middleware (after authentication): answers a refusal, or records the checked operation. */
   middleware: RequestHandler;
   /** Apollo plugin: loads the schema, hands Apollo the checked operation, refuses any other. */
@@ -479,17 +476,5 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
     documents.clear();
   }
 
-  const currentCallerSchemas = () => {
-    if (!schemas) throw new Error('operation gate used before the gateway loaded its schema');
-    return schemas.callers;
-  };
-  return {
-    check,
-    setSchema,
-    callerSchemas: currentCallerSchemas,
-    middleware,
-    plugin,
-    stats,
-    cacheSize: () => documents.size,
-  };
+  return { check, setSchema, middleware, plugin, stats, cacheSize: () => documents.size };
 }
