@@ -209,6 +209,19 @@ describe('introspection shows each caller its own schema (development)', () => {
     expect(Object.keys(anon.getMutationType()!.getFields())).toEqual(['login']);
     const admin = await introspect(dev.url, WHO.admin!);
     expect(Object.keys(admin.getQueryType()!.getFields())).toContain('workers');
+    // Sandbox asks for everything graphql-js's introspection query can ask.
+    const full = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
+    const rich = await post(dev.url, { query: full, operationName: 'IntrospectionQuery' }, await WHO.user!.headers());
+    expect(rich.status, rich.text).toBe(200);
+    const userSchema = buildClientSchema(rich.body.data as unknown as IntrospectionQuery);
+    expect(userSchema.getQueryType()?.getFields().workers).toBeUndefined();
+    expect(userSchema.getQueryType()?.getFields().jobs).toBeDefined();
     const q = encodeURIComponent('{ __schema { queryType { fields { name } } } }');
     const get = await fetch(`${dev.url}?query=${q}`, {
       headers: { ...(await WHO.reader!.headers()), 'apollo-require-preflight': 'true' },
