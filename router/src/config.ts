@@ -197,6 +197,10 @@ const routerShape = {
   IDEMPOTENCY_LEASE_MS: positiveInt(60_000).describe(
     'how long a mutation in flight holds its Idempotency-Key (a router that dies mid-flight frees it after this); more than SUBGRAPH_TIMEOUT_MS',
   ),
+  // Limits declared with the operation (router/src/limits/declared.ts, field-limits.ts).
+  DECLARED_LIMITS_ENABLED: bool(true).describe(
+    'enforce the limits subgraphs declare on fields (@rateLimit, and @lockout: failed-login throttling); off: none is counted',
+  ),
 };
 type RouterShape = z.output<z.ZodObject<typeof routerShape>>;
 
