@@ -62,7 +62,7 @@ export function lintDeclaredLimits(document: DocumentNode, roots: ReadonlySet<st
   for (const def of document.definitions) {
     if (def.kind !== Kind.SCHEMA_DEFINITION && def.kind !== Kind.SCHEMA_EXTENSION) continue;
     for (const d of def.directives ?? []) {
-      if (d.name.value === 'composeDirective') {
+      if (d.name.value === 'composeDirective' || d.name.value === 'federation__composeDirective') {
         const name = stringArg(d, 'name');
         if (name) composed.add(name.replace(/^@/, ''));
       }
@@ -104,7 +104,7 @@ export function lintDeclaredLimits(document: DocumentNode, roots: ReadonlySet<st
   const defined = new Map<string, { node: { loc?: Location | undefined }; printed: string }>();
   for (const def of document.definitions)
     if ('name' in def && def.name && LIMITS_SPEC_DEFINITIONS.has(def.name.value))
-      defined.set(def.name.value, { node: def, printed: print(def) });
+      defined.set(def.name.value, { node: def.name, printed: print(def) });
   if (link)
     for (const [name, canonical] of LIMITS_SPEC_DEFINITIONS) {
       const own = defined.get(name);
