@@ -4,9 +4,12 @@
 // @lockout (3 failures, lock 2 s doubling up to 8 s, 10 failures per address). Every refusal
 // asserts its code and that no subgraph was called. Client addresses come from X-Forwarded-For
 // (TRUSTED_PROXIES=loopback), so each test counts on addresses of its own.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readConfig, testEnvSchema } from '@eventzr/lib/config';
+import { redisStore, type SharedStore } from '@eventzr/lib/store';
 import {
   TENANT_A,
   TENANT_B,
@@ -216,6 +219,26 @@ describe('@rateLimit through the router', () => {
     expect((await ask(nested, {}, a.token, '10.9.9.9')).status).toBe(200);
     expect((await ask('{ jobs { id } }', {}, a.token, a.ip)).status).toBe(200);
   });
+
+  it('a GET query counts the same way, its variables read from the query string', async () => {
+    const a = await freshUser();
+    const get = async (skip: boolean) => {
+      const q = new URLSearchParams({
+        query: 'query ($skip: Boolean!) { jobs { report @skip(if: $skip) } }',
+        variables: JSON.stringify({ skip }),
+      });
+      const res = await fetch(`${url}?${q}`, {
+        headers: { ...bearer(a.token), 'x-forwarded-for': a.ip, 'apollo-require-preflight': 'true' },
+      });
+      return { status: res.status, body: (await res.json()) as Answer['body'] };
+    };
+    for (let i = 0; i < 5; i++) expect((await get(false)).status).toBe(200);
+    const refused = await get(false);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 5, window: 60 });
+    // Skipped, the field is not selected: nothing to count.
+    expect((await get(true)).status).toBe(200);
+  });
 });
 
 describe('@lockout through the router (fixture login: 3 failures, lock 2 s doubling to 8 s)', () => {
@@ -264,5 +287,56 @@ describe('@lockout through the router (fixture login: 3 failures, lock 2 s doubl
     expect(blocked.body.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 10, window: 3600 });
     expect((await login(`fresh-${n}@example.com`, 'right', '10.4.0.2')).status).toBe(200);
     expect(router.fieldLimitStats.lockedOut).toBeGreaterThan(0);
+  });
+});
+
+const redisUrl = readConfig(testEnvSchema).TEST_REDIS_URL;
+
+describe.skipIf(!redisUrl)('two routers on one Redis (TEST_REDIS_URL)', () => {
+  const prefix = `declared-test:${randomUUID()}:`;
+  const stores: SharedStore[] = [];
+  const urls: string[] = [];
+  const routers: Router[] = [];
+  beforeAll(async () => {
+    const config = await routerConfig({ ...fixtureRouterEnv(fx, jwks.url), TRUSTED_PROXIES: 'loopback' });
+    for (let i = 0; i < 2; i++) {
+      const store = redisStore({ url: redisUrl!, prefix });
+      stores.push(store);
+      const r = await createRouter(config, { supergraphSdl: fx.supergraphSdl, store });
+      routers.push(r);
+      urls.push((await r.listen(0)).url);
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(routers.map((r) => r.stop()));
+    await Promise.all(stores.map((s) => s.close()));
+  });
+  const via = (i: number, query: string, variables: Record<string, unknown>, token: string | undefined, ip: string) =>
+    post(urls[i]!, { query, variables }, { ...(token ? bearer(token) : {}), 'x-forwarded-for': ip });
+
+  it('share one exact declared limit and one lockout; the store holds no email in clear', async () => {
+    const a = await freshUser();
+    const answers = await Promise.all(
+      Array.from({ length: 14 }, (_, i) => via(i % 2, IMPORT, { s: `r${i}` }, a.token, a.ip)),
+    );
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(10);
+    expect(answers.filter((r) => code(r) === 'RATE_LIMITED')).toHaveLength(4);
+
+    const email = `Redis.Victim-${n}@Example.com`;
+    const LOGIN = 'mutation ($e: String!, $p: String!) { login(input: { email: $e, password: $p }) { accessToken } }';
+    for (let i = 0; i < 3; i++)
+      expect(code(await via(i % 2, LOGIN, { e: email, p: WRONG_PASSWORD }, undefined, '10.5.0.1'))).toBe(
+        'UNAUTHENTICATED',
+      );
+    for (const i of [0, 1])
+      expect((await via(i, LOGIN, { e: email, p: 'right' }, undefined, '10.5.0.1')).status).toBe(429);
+    expect((await via(1, LOGIN, { e: email, p: 'right' }, undefined, '10.5.0.2')).status).toBe(200);
+    expect(routers.every((r) => r.limitStats.mode === 'shared')).toBe(true);
+
+    const redis = stores[0]!.redis!;
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.join('\n').toLowerCase()).not.toContain('victim');
+    expect(keys.some((k) => k.includes('lockout:mutation.login:failures'))).toBe(true);
   });
 });
