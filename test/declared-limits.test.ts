@@ -2,8 +2,12 @@
 // account, @lockout on login), through the whole stack over HTTP with the real auth subgraph and
 // its argon2 passwords. The router believes X-Forwarded-For from loopback here, so each scenario
 // comes from client addresses of its own.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig, testEnvSchema } from '../lib/src/config.ts';
 import { DEV_PASSWORD } from '../lib/src/dev-seed.ts';
+import { argumentKey } from '../router/src/limits/field-limits.ts';
 import { startStack, type GqlResult, type Stack } from './support/stack.ts';
 
 let stack: Stack;
@@ -110,5 +114,51 @@ describe('declared limits of the public auth mutations', () => {
       stack.gql(REFRESH, { t: 'not-a-real-refresh-token' }, { headers: { 'x-forwarded-for': ip } });
     for (let i = 0; i < 10; i++) expect(code(await refresh(`198.51.100.${70 + i}`))).toBe('UNAUTHENTICATED');
     expect(expectRateLimited(await refresh('198.51.100.89'))).toMatchObject({ limit: 10, window: 60 });
+  });
+});
+
+const redisUrl = readConfig(testEnvSchema).TEST_REDIS_URL;
+
+describe.skipIf(!redisUrl)('the lockout grows (on Redis: a lock is ended early by expiring its key)', () => {
+  const prefix = `declared-e2e:${randomUUID()}:`;
+  let redis: Redis;
+  let onRedis: Stack;
+  beforeAll(async () => {
+    redis = new Redis(redisUrl!);
+    onRedis = await startStack({
+      routerEnv: { TRUSTED_PROXIES: 'loopback', REDIS_URL: redisUrl!, STORE_KEY_PREFIX: prefix },
+    });
+  });
+  afterAll(async () => {
+    await onRedis?.stop();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('1 minute after the 5th failure, 2 after the 6th, 4 after the 7th; the store holds no email', async () => {
+    const email = 'viewer@eventzr.com';
+    const ip = '198.51.100.99';
+    const attempt = (password: string) =>
+      onRedis.gql(LOGIN, { email, password }, { headers: { 'x-forwarded-for': ip } });
+    const lockKey = `${prefix}rl:lockout:mutation.login:lock:${argumentKey(email)}:${ip}`;
+    for (let i = 0; i < 5; i++) expect(code(await attempt(`Wrong-${i}`))).toBe('UNAUTHENTICATED');
+    const seen: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const refused = await attempt(DEV_PASSWORD);
+      seen.push(expectRateLimited(refused).retryAfter as number);
+      // The lock ends now (as if its time had passed); the run of failures is still remembered.
+      expect(await redis.pexpire(lockKey, 1)).toBe(1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(code(await attempt(`Wrong-again-${round}`))).toBe('UNAUTHENTICATED');
+    }
+    // Each as long as the lock set (less the moments between the failure and the refusal).
+    for (const [i, lock] of [60, 120, 240].entries()) {
+      expect(seen[i]).toBeGreaterThan(lock - 5);
+      expect(seen[i]).toBeLessThanOrEqual(lock);
+    }
+    expect(onRedis.router.limitStats.mode).toBe('shared');
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys.join('\n')).not.toContain('viewer');
   });
 });
