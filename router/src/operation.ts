@@ -57,8 +57,9 @@ export interface CheckedOperation {
   type: OperationTypeNode;
   /** The document text it was resolved in. */
   source: string;
-  /** The parsed document (shared through the cache: read only) and the operation's node in it. */
+  /** The parsed document (the gate's cached parse: read it, never change it). */
   document: DocumentNode;
+  /** The operation's node in `document`. */
   definition: OperationDefinitionNode;
 }
 

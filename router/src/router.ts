@@ -3,11 +3,12 @@
 //
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
 // authentication (bearer token / internal key / anonymous) and x-tenant-id → the one operation
-// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → Apollo
+// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → its cost
+// refused over the maximum or charged to the caller's cost budgets (limits/budgets.ts) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
 // response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
-// claims tokens → errors normalised and masked → meta added → the keyed mutation's response
-// saved (or its key released).
+// claims tokens → errors normalised and masked → meta and extensions.cost added → the keyed
+// mutation's response saved (or its key released).
 import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -41,6 +42,7 @@ import {
 import { idempotencyPlugin } from './idempotency.ts';
 import { declaredLimitsOf, noDeclaredLimits } from './limits/declared.ts';
 import { createFieldLimits, type FieldLimitStats } from './limits/field-limits.ts';
+import { createCostControl } from './limits/budgets.ts';
 import { createLimiters, type LimiterStats } from './limits/limiter.ts';
 import { createOperationGate } from './operation.ts';
 import { formatRouterError, responseFinishing } from './plugins.ts';
@@ -152,6 +154,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     limiters,
     log,
   });
+  // Each operation's cost (@cost/@listSize): refused over OPERATION_MAX_COST, charged to the
+  // caller's cost budgets by plan tier, reported in extensions.cost (limits/budgets.ts).
+  const cost = createCostControl({ supergraphSdl: sdl, settings: config, limiters, log });
 
   applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
@@ -181,6 +186,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         : ApolloServerPluginLandingPageDisabled(),
       gate.plugin,
       responseFinishing(log),
+      // extensions.cost beside meta; before idempotency, so a keyed mutation's saved response
+      // carries its cost and a replay is the saved body, byte for byte.
+      cost.plugin,
       // After responseFinishing: a replay puts back the saved body it stamped.
       idempotencyPlugin({
         store,
@@ -267,6 +275,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     authenticate,
     gate.middleware,
     fieldLimits.middleware,
+    cost.middleware,
     graphql,
   );
   app.get(
@@ -281,6 +290,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     },
     gate.middleware,
     fieldLimits.middleware,
+    cost.middleware,
     graphql,
   );
   app.all('/graphql', (_req, res) => {
