@@ -206,6 +206,10 @@ const routerShape = {
     'items assumed in a list field that no @listSize (slicing argument or assumedSize) sizes',
   ),
   COST_BUDGETS: costBudgetsSetting,
+  // Limits declared with the operation (router/src/limits/declared.ts, field-limits.ts).
+  DECLARED_LIMITS_ENABLED: bool(true).describe(
+    'enforce the limits subgraphs declare on fields (@rateLimit, and @lockout: failed-login throttling); off: none is counted',
+  ),
 };
 type RouterShape = z.output<z.ZodObject<typeof routerShape>>;
 

@@ -40,6 +40,8 @@ import {
   sendRouterError,
 } from './http.ts';
 import { idempotencyPlugin } from './idempotency.ts';
+import { declaredLimitsOf, noDeclaredLimits } from './limits/declared.ts';
+import { createFieldLimits, type FieldLimitStats } from './limits/field-limits.ts';
 import { createCostControl } from './limits/budgets.ts';
 import { createLimiters, type LimiterStats } from './limits/limiter.ts';
 import { createOperationGate } from './operation.ts';
@@ -80,6 +82,8 @@ export interface Router {
   externalIdentityStats: ExternalIdentityStats | undefined;
   /** Where the limits are counted now (shared in Redis, or per process) and how often they fell back. */
   limitStats: LimiterStats;
+  /** Declared field limits (@rateLimit) and login throttling (@lockout): refusals and outcomes read. */
+  fieldLimitStats: FieldLimitStats;
   ready(): Promise<Readiness>;
   listen(port: number, host?: string): Promise<Listening>;
   /** Closes every listener this router opened, then stops Apollo Server and the gateway. */
@@ -149,6 +153,12 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
   // Every limit's counters (limits/): in the shared store's Redis, else in this process.
   const limiters = createLimiters({ store, log });
+  // The limits subgraphs declare with their fields (@rateLimit, @lockout), read from the supergraph.
+  const fieldLimits = createFieldLimits({
+    declared: config.DECLARED_LIMITS_ENABLED ? declaredLimitsOf(sdl) : noDeclaredLimits(),
+    limiters,
+    log,
+  });
   // Each operation's cost (@cost/@listSize): refused over OPERATION_MAX_COST, charged to the
   // caller's cost budgets by plan tier, reported in extensions.cost (limits/budgets.ts).
   const cost = createCostControl({ supergraphSdl: sdl, settings: config, limiters, log });
@@ -191,6 +201,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         leaseMs: config.IDEMPOTENCY_LEASE_MS,
         log,
       }),
+      // Reads each @lockout field's outcome (failure / success) from the response.
+      fieldLimits.plugin,
     ],
     formatError: formatRouterError(production),
   });
@@ -267,6 +279,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     checkGraphQLBody,
     authenticate,
     gate.middleware,
+    fieldLimits.middleware,
     cost.middleware,
     graphql,
   );
@@ -281,6 +294,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       next();
     },
     gate.middleware,
+    fieldLimits.middleware,
     cost.middleware,
     graphql,
   );
@@ -298,6 +312,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     tokenStats: tokens.stats,
     externalIdentityStats: externalIdentities?.stats,
     limitStats: limiters.stats,
+    fieldLimitStats: fieldLimits.stats,
     ready,
     async listen(port, host = '127.0.0.1') {
       const l = await listen(app, port, host, '/graphql', tlsServerOptions(config));

@@ -49,6 +49,8 @@ describe('supergraph loading', () => {
       'Mutation.provisionExternalIdentity': { authenticated: false, scopes: [[['internal:auth.provision']]] },
       'Mutation.leaseJobs': { authenticated: false, scopes: [[['internal:jobs.worker']]] },
       'Mutation.enqueueJob': { authenticated: false, scopes: [[['jobs:create']]] },
+      'Mutation.importJobs': { authenticated: false, scopes: [[['jobs:create']]] },
+      'Mutation.importTenantJobs': { authenticated: false, scopes: [[['jobs:create']]] },
       'Job.adminNote': { authenticated: false, scopes: [[['jobs:admin']]] },
     });
   });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { registrySubgraphs } from '../compose.ts';
 import { LINT_RULES, lintSubgraph } from './lint.ts';
 import type { LintRuleId } from './lint.ts';
+import { LIMITS_SPEC_SDL } from '../../lib/src/limits-spec.ts';
 
 const HEADER = `extend schema
   @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@inaccessible"])
@@ -664,6 +665,124 @@ describe('docs/description', () => {
   });
 
   it('needs none on root types, extensions, arguments or @inaccessible elements', () => expectClean(good));
+});
+
+describe('limits/definition and limits/declaration', () => {
+  const link = (url: string, composed: string[]) =>
+    `extend schema @link(url: "${url}", import: ["@rateLimit", "@lockout"])\n` +
+    composed.map((d) => `  @federation__composeDirective(name: "@${d}")\n`).join('');
+  const spec = LIMITS_SPEC_SDL.replaceAll('\n', '\n    ');
+  const good = fixture(
+    'declared limits, good',
+    `
+    ${link('https://eventzr.dev/limits/v0.1', ['rateLimit', 'lockout'])}
+    ${spec}
+    type Mutation {
+      "Signs in."
+      login(input: LoginInput!): LoginPayload!
+        @rateLimit(requests: 10, window: 60, per: IP)
+        @rateLimit(requests: 20, window: 60, per: ARGUMENT, argument: "input.email")
+        @lockout(argument: "input.email")
+    }
+
+    "Credentials."
+    input LoginInput {
+      "Email address."
+      email: String!
+    }
+
+    "Tokens."
+    type LoginPayload {
+      "A token."
+      token: String!
+    }
+    `,
+  );
+  const badDefinition = fixture(
+    'declared limits definitions, bad',
+    `
+    ${link('https://eventzr.dev/limits/v0.2', ['rateLimit'])}
+    ${spec.replace('window: Int!', 'window: Int')}
+    type Query {
+      "Hello."
+      hello: String @rateLimit(requests: 1, window: 60)
+    }
+    `,
+  );
+  const badDeclarations = fixture(
+    'declared limits, bad',
+    `
+    ${link('https://eventzr.dev/limits/v0.1', ['rateLimit', 'lockout'])}
+    ${spec}
+    type Mutation {
+      "Imports jobs."
+      importJobs(input: ImportJobsInput!): ImportJobsPayload!
+        @rateLimit(requests: 10, window: 0)
+        @rateLimit(requests: 10, window: 60, per: ARGUMENT)
+        @rateLimit(requests: 10, window: 60, per: ARGUMENT, argument: "input.mail")
+        @rateLimit(requests: 10, window: 60, per: ARGUMENT, argument: "input")
+    }
+
+    "What to import."
+    input ImportJobsInput {
+      "Where from."
+      source: String!
+    }
+
+    "The import."
+    type ImportJobsPayload {
+      "Jobs imported."
+      count: Int!
+      "A report."
+      report(format: String): String @lockout(argument: "format")
+    }
+    `,
+  );
+
+  it('reports another version of the spec, a directive not composed, and a definition that differs', () => {
+    expectIssues(badDefinition, [
+      { rule: 'limits/definition', coordinate: 'schema', at: '@link(url: "https://eventzr.dev/limits/v0.2"' },
+      { rule: 'limits/definition', coordinate: '@lockout', at: '@link(url: "https://eventzr.dev/limits/v0.2"' },
+      { rule: 'limits/definition', coordinate: '@rateLimit', at: 'rateLimit(\n' },
+    ]);
+    const messages = lintSubgraph('fixture', badDefinition).map((i) => i.message);
+    expect(messages.join('\n')).toMatch(/without @composeDirective\(name: "@lockout"\)/);
+    expect(messages.join('\n')).toMatch(/differs from lib\/src\/limits-spec.ts/);
+  });
+
+  it('reports a window below 1, per: ARGUMENT without a path or with one the field lacks, and @lockout off the roots', () => {
+    expectIssues(badDeclarations, [
+      { rule: 'limits/declaration', coordinate: 'Mutation.importJobs', at: '@rateLimit(requests: 10, window: 0)' },
+      {
+        rule: 'limits/declaration',
+        coordinate: 'Mutation.importJobs',
+        at: '@rateLimit(requests: 10, window: 60, per: ARGUMENT)',
+      },
+      {
+        rule: 'limits/declaration',
+        coordinate: 'Mutation.importJobs',
+        at: '@rateLimit(requests: 10, window: 60, per: ARGUMENT, argument: "input.mail")',
+      },
+      {
+        rule: 'limits/declaration',
+        coordinate: 'Mutation.importJobs',
+        at: '@rateLimit(requests: 10, window: 60, per: ARGUMENT, argument: "input")',
+      },
+      { rule: 'limits/declaration', coordinate: 'ImportJobsPayload.report', at: '@lockout(argument: "format")' },
+    ]);
+    const messages = lintSubgraph('fixture', badDeclarations).map((i) => i.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/window must be at least 1 second/),
+        expect.stringMatching(/per: ARGUMENT needs argument/),
+        expect.stringMatching(/ImportJobsInput has no input field "mail"/),
+        expect.stringMatching(/"input" is an input object/),
+        expect.stringMatching(/@lockout belongs on a Query or Mutation field/),
+      ]),
+    );
+  });
+
+  it('accepts the spec linked, composed and carried word for word, with valid declarations', () => expectClean(good));
 });
 
 describe('entity/key', () => {

@@ -16,6 +16,8 @@ import type {
   TypeExtensionNode,
   TypeNode,
 } from 'graphql';
+import { LIMITS_SPEC_DEFINITIONS } from '../../lib/src/limits-spec.ts';
+import { LIMITS_LINT_RULES, lintDeclaredLimits, type LimitsRuleId } from './lint-limits.ts';
 
 export type LintRuleId =
   | 'naming/type-pascal-case'
@@ -24,7 +26,8 @@ export type LintRuleId =
   | 'pagination/connection'
   | 'mutation/input-payload'
   | 'docs/description'
-  | 'entity/key';
+  | 'entity/key'
+  | LimitsRuleId;
 
 export interface LintIssue {
   rule: LintRuleId;
@@ -48,6 +51,7 @@ export const LINT_RULES: Record<LintRuleId, string> = {
   'docs/description':
     'Every type (except Query/Mutation/Subscription), field, input field and enum value has a description.',
   'entity/key': 'Every object type with an id: ID! field (except roots, payloads, connections, edges) has a @key.',
+  ...LIMITS_LINT_RULES,
 };
 
 type TypeKind = 'object' | 'interface' | 'union' | 'enum' | 'input' | 'scalar';
@@ -90,6 +94,7 @@ export function lintSubgraph(subgraph: string, sdl: string): LintIssue[] {
   checkMutations(ctx);
   checkDescriptions(ctx);
   checkEntityKeys(ctx);
+  for (const i of lintDeclaredLimits(document, ctx.rootNames)) report(ctx, i.rule, i.coordinate, i.at, i.message);
 
   const seen = new Set<string>();
   return ctx.issues
@@ -114,6 +119,8 @@ function createContext(subgraph: string, document: DocumentNode): Context {
         roots[operationType.operation] = operationType.type.name.value;
       }
     } else if (kindOf(definition) !== undefined) {
+      // The limits spec's own enum (limits__Scope) is checked against its definition by lint-limits.
+      if (LIMITS_SPEC_DEFINITIONS.has((definition as TypeSystemTypeNode).name.value)) continue;
       const node = definition as TypeSystemTypeNode;
       const nodes = types.get(node.name.value) ?? [];
       nodes.push(node);

@@ -27,6 +27,7 @@ import {
 import { createTestDatabase, postJson, testClaimsKeys, type TestDatabase } from '@eventzr/lib/testing';
 import type { Listening } from '@eventzr/lib/http';
 import { JSONScalar } from '@eventzr/lib/scalars';
+import { LIMITS_SPEC_SDL, LIMITS_SPEC_URL } from '@eventzr/lib/limits-spec';
 
 export const ISSUER = 'https://auth.test.eventzr';
 export const AUDIENCE = 'eventzr-api';
@@ -66,7 +67,16 @@ function recorder(): Recorder {
 
 const FED = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize", "@composeDirective"])`;
 
+/** The limits spec (lib/src/limits-spec.ts), linked and composed, with its definitions. */
+const LIMITS = `extend schema @link(url: "${LIMITS_SPEC_URL}", import: ["@rateLimit", "@lockout"])
+  @composeDirective(name: "@rateLimit") @composeDirective(name: "@lockout")
+${LIMITS_SPEC_SDL}`;
+
+/** The fixture login fails (UNAUTHENTICATED) for this password and succeeds for any other. */
+export const WRONG_PASSWORD = 'wrong-password';
+
 export const AUTH_SDL = `${FED.replace('"@requiresScopes"', '"@requiresScopes", "@inaccessible"')}
+${LIMITS}
 """Any JSON value."""
 scalar JSON
 type Query {
@@ -75,6 +85,7 @@ type Query {
 }
 type Mutation {
   login(input: LoginInput!): LoginPayload!
+    @lockout(argument: "input.email", failures: 3, lock: 2, maxLock: 8, addressFailures: 10, addressWindow: 3600)
   logout: Boolean! @authenticated
   provisionExternalIdentity(input: ProvisionExternalIdentityInput!): ProvisionExternalIdentityPayload!
     @requiresScopes(scopes: [["internal:auth.provision"]])
@@ -95,6 +106,7 @@ type User @key(fields: "id") { id: ID! email: String! tenantId: ID! }
 `;
 
 export const JOBS_SDL = `${FED}
+${LIMITS}
 """Any JSON value."""
 scalar JSON
 type Query {
@@ -105,12 +117,22 @@ type Query {
 type Mutation {
   leaseJobs(max: Int!): [Job!]! @requiresScopes(scopes: [["internal:jobs.worker"]])
   enqueueJob(type: String!, payload: JSON): Job! @requiresScopes(scopes: [["jobs:create"]])
+  "Seed 004's bulk import: 10 per hour per user."
+  importJobs(input: ImportJobsInput!): Int! @requiresScopes(scopes: [["jobs:create"]]) @rateLimit(requests: 10, window: 3600)
+  "The same, counted per tenant, and per source at most 3 per minute."
+  importTenantJobs(source: String!): Int!
+    @requiresScopes(scopes: [["jobs:create"]])
+    @rateLimit(requests: 10, window: 3600, per: TENANT)
+    @rateLimit(requests: 3, window: 60, per: ARGUMENT, argument: "source")
 }
+input ImportJobsInput { source: String! }
 type Job @key(fields: "id") {
   id: ID!
   type: String!
   createdBy: User
   adminNote: String @requiresScopes(scopes: [["jobs:admin"]])
+  "A nested limited field: 5 per minute per client address."
+  report(format: String): String @rateLimit(requests: 5, window: 60, per: IP)
 }
 type Worker { id: ID! }
 type User @key(fields: "id", resolvable: false) { id: ID! }
@@ -137,8 +159,9 @@ function authDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
         },
       },
       Mutation: {
-        login: (_p: unknown, args: { input: { email: string } }, ctx: Ctx) => {
+        login: (_p: unknown, args: { input: { email: string; password: string } }, ctx: Ctx) => {
           seen('login', ctx);
+          if (args.input.password === WRONG_PASSWORD) throw unauthenticated('Invalid email or password');
           return { accessToken: `token-for-${args.input.email}` };
         },
         logout: (_p: unknown, _a: unknown, ctx: Ctx) => {
@@ -182,7 +205,14 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
   const seen = (field: string, ctx: BaseContext) => rec.calls.push({ field, caller: ctx.caller });
   // graphql-shield wants one instance per rule name.
   const canRead = hasPermission(Permission.JOBS_READ);
-  const job = (id: string) => ({ id, type: 'email', createdBy: { id: `user-${id}` }, adminNote: 'note' });
+  const canCreate = hasPermission(Permission.JOBS_CREATE);
+  const job = (id: string) => ({
+    id,
+    type: 'email',
+    createdBy: { id: `user-${id}` },
+    adminNote: 'note',
+    report: `report-${id}`,
+  });
   return {
     name: 'jobs',
     typeDefs: parse(JOBS_SDL),
@@ -228,6 +258,14 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
           seen('enqueueJob', ctx);
           return { ...job('99'), type: args.type };
         },
+        importJobs: (_p: unknown, _a: unknown, ctx: Ctx) => {
+          seen('importJobs', ctx);
+          return 1;
+        },
+        importTenantJobs: (_p: unknown, _a: unknown, ctx: Ctx) => {
+          seen('importTenantJobs', ctx);
+          return 1;
+        },
       },
       Job: {
         __resolveReference: (ref: { id: string }, ctx: Ctx) => {
@@ -245,7 +283,9 @@ function jobsDefinition(rec: Recorder): SubgraphDefinition<Record<string, never>
       },
       Mutation: {
         leaseJobs: hasInternalScope('internal:jobs.worker'),
-        enqueueJob: hasPermission(Permission.JOBS_CREATE),
+        enqueueJob: canCreate,
+        importJobs: canCreate,
+        importTenantJobs: canCreate,
       },
       Job: { adminNote: hasPermission(Permission.JOBS_ADMIN) },
       entities: { Job: canRead },

@@ -88,7 +88,9 @@ describe('SDL and permission tree', () => {
     for (const def of subgraph.typeDefs.definitions) {
       if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || !['Query', 'Mutation'].includes(def.name.value)) continue;
       for (const f of (def as ObjectTypeDefinitionNode).fields ?? [])
-        if ((f.directives ?? []).length === 0) open.push(`${def.name.value}.${f.name.value}`);
+        // Declared limits (@rateLimit, @lockout) are not access directives.
+        if (!(f.directives ?? []).some((d) => ['authenticated', 'requiresScopes'].includes(d.name.value)))
+          open.push(`${def.name.value}.${f.name.value}`);
     }
     expect(open.sort()).toEqual([...PUBLIC_ENDPOINTS].sort());
   });

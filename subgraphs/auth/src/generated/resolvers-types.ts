@@ -254,6 +254,17 @@ export type User = {
   tenant: Tenant;
 };
 
+/** Whose calls a @rateLimit counts together. */
+export type Limits__Scope =
+  /** The value at the argument path given by argument, trimmed and lowercased, hashed. */
+  | 'ARGUMENT'
+  /** The client address. */
+  | 'IP'
+  /** The user's tenant (an anonymous caller: its client address; an internal caller: its credential). */
+  | 'TENANT'
+  /** The authenticated user (an anonymous caller: its client address; an internal caller: its credential). */
+  | 'USER';
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -354,10 +365,8 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   LoginInput: LoginInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   LoginPayload: ResolverTypeWrapper<Session>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LogoutInput: LogoutInput;
   LogoutPayload: ResolverTypeWrapper<LogoutPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -375,16 +384,17 @@ export type ResolversTypes = {
   Role: ResolverTypeWrapper<RoleValue>;
   Tenant: ResolverTypeWrapper<TenantRow>;
   User: ResolverTypeWrapper<UserWithTenant>;
+  limits__Scope: Limits__Scope;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   LoginInput: LoginInput;
-  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   LoginPayload: Session;
-  Int: Scalars['Int']['output'];
   LogoutInput: LogoutInput;
   LogoutPayload: LogoutPayload;
   Boolean: Scalars['Boolean']['output'];
@@ -400,7 +410,29 @@ export type ResolversParentTypes = {
   RequestPasswordResetPayload: RequestPasswordResetPayload;
   Tenant: TenantRow;
   User: UserWithTenant;
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
 };
+
+export type LockoutDirectiveArgs = {
+  addressFailures?: Scalars['Int']['input'];
+  addressWindow?: Scalars['Int']['input'];
+  argument: Scalars['String']['input'];
+  failures?: Scalars['Int']['input'];
+  lock?: Scalars['Int']['input'];
+  maxLock?: Scalars['Int']['input'];
+};
+
+export type LockoutDirectiveResolver<Result, Parent, ContextType = AuthContext, Args = LockoutDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RateLimitDirectiveArgs = {
+  argument?: Maybe<Scalars['String']['input']>;
+  per?: Maybe<Limits__Scope>;
+  requests: Scalars['Int']['input'];
+  window: Scalars['Int']['input'];
+};
+
+export type RateLimitDirectiveResolver<Result, Parent, ContextType = AuthContext, Args = RateLimitDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -488,3 +520,7 @@ export type Resolvers<ContextType = AuthContext> = {
   User?: UserResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = AuthContext> = {
+  lockout?: LockoutDirectiveResolver<any, any, ContextType>;
+  rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
+};
