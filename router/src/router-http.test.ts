@@ -386,6 +386,7 @@ describe('health', () => {
       status: 'ready',
       subgraphs: { auth: 'ready', jobs: 'ready' },
       store: 'ready',
+      limits: 'memory',
     });
   });
 });
@@ -476,6 +477,7 @@ describe('a subgraph that fails', () => {
       status: 'unavailable',
       subgraphs: { auth: 'ready', jobs: 'unavailable' },
       store: 'ready',
+      limits: 'memory',
     });
   });
 });
