@@ -33,7 +33,7 @@ import {
   type JwksServer,
   type SigningKey,
 } from '../router/src/__fixtures__/fixtures.ts';
-import { createRouter, type Router, type RouterOptions } from '../router/src/router.ts';
+import { createRouter, type RouterOptions } from '../router/src/router.ts';
 import { freePorts, startProcess, stopAll, waitReady, type Proc } from './support/processes.ts';
 
 const redisUrl = readConfig(testEnvSchema).TEST_REDIS_URL;
@@ -260,10 +260,11 @@ async function loadTest(opts: RouterOptions) {
   );
   const seconds = (performance.now() - started) / 1000;
 
-  const byCaller = new Map<Caller, { statuses: number[]; calls: Map<string, number> }>();
+  type Seen = { statuses: number[]; calls: Map<string, number> };
+  const byCaller = new Map<Caller, Seen>();
   replies.forEach((reply, i) => {
     const { caller, r } = jobs[i]!;
-    const seen = byCaller.get(caller) ?? { statuses: [], calls: new Map() };
+    const seen: Seen = byCaller.get(caller) ?? { statuses: [], calls: new Map<string, number>() };
     byCaller.set(caller, seen);
     seen.statuses.push(reply.status);
     if (reply.status === 429) expect(reply.code).toBe('RATE_LIMITED');
@@ -317,4 +318,179 @@ describe('the bounded load test (~20,000 mixed requests, 50 in flight)', () => {
       `load test (Redis): ${total} requests, ${refusedTotal} refused, ${seconds.toFixed(1)} s, ${(total / seconds).toFixed(0)} requests/s`,
     );
   });
+});
+
+// ---------------------------------------------------------------- one Redis, two routers
+
+const FALLBACK = 'rate limits and budgets fall back to per-process counters: the shared store (Redis) is unreachable';
+const RECOVERED = 'rate limits and budgets are shared again: the shared store (Redis) answers';
+
+const userAuth = async () => bearer(await mint(userClaims({ sub: randomUUID() }), { key }));
+const statusCounts = (replies: Reply[]) => {
+  const counts: Record<number, number> = {};
+  for (const r of replies) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+};
+/** `n` requests of one caller, alternating between `urls`, `inFlight` at a time. */
+const split = (urls: string[], n: number, headers: Record<string, string>, inFlight = 20) =>
+  pool(
+    Array.from({ length: n }, (_, i) => () => send(urls[i % urls.length]!, ME, headers)),
+    inFlight,
+  );
+
+describe.skipIf(!redisUrl)('two routers on one Redis (TEST_REDIS_URL)', () => {
+  it('enforce one exact limit: 60 requests of one user split across both, exactly 30 pass', async () => {
+    const prefix = `rate-limits:${randomUUID()}:`;
+    const env = { RATE_LIMIT_USER_REQUESTS: '30' };
+    const a = await startRouter(env, { store: redisStoreFor(redisUrl!, prefix) });
+    const b = await startRouter(env, { store: redisStoreFor(redisUrl!, prefix) });
+    const auth = await userAuth();
+    fx.reset();
+    const replies = await split([a.url, b.url], 60, auth);
+    expect(statusCounts(replies)).toEqual({ 200: 30, 429: 30 });
+    // one counter: the 30 admitted requests saw each remaining count once
+    expect(
+      replies
+        .filter((r) => r.status === 200)
+        .map((r) => Number(r.remaining))
+        .sort((x, y) => x - y),
+    ).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(fx.calls().filter((c) => c.field === 'me')).toHaveLength(30);
+    for (const r of [a.router, b.router]) expect(r.limitStats).toMatchObject({ mode: 'shared', localDecisions: 0 });
+  });
+});
+
+describe.skipIf(!canStartPrivateRedis())('Redis stopped mid-test (a private server), then back', () => {
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    cleanups.push(() => redis.destroy());
+  });
+
+  it('no 5xx, limits continue per process (one warning, /readyz says so), then one shared limit again', async () => {
+    const prefix = `outage:${randomUUID()}:`;
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as never) });
+    const env = { RATE_LIMIT_USER_REQUESTS: '5' };
+    const a = await startRouter(env, {
+      store: redisStoreFor(redis.url, prefix, { commandTimeoutMs: 500 }),
+      logger,
+      readiness: { reuseMs: 0 },
+    });
+    const b = await startRouter(env, { store: redisStoreFor(redis.url, prefix, { commandTimeoutMs: 500 }) });
+    const urls = [a.url, b.url];
+
+    // shared: 10 requests over both routers, 5 pass
+    const user = await userAuth();
+    expect(statusCounts(await split(urls, 10, user, 1))).toEqual({ 200: 5, 429: 5 });
+
+    await redis.stop();
+    // Each router counts on its own now, from an empty window: 5 more each (never a 5xx, never a
+    // storm of 429s), then 429 again.
+    const during = await split(urls, 14, user, 1);
+    expect(statusCounts(during)).toEqual({ 200: 10, 429: 4 });
+    const other = await userAuth();
+    expect(statusCounts(await split([a.url], 7, other, 3))).toEqual({ 200: 5, 429: 2 });
+    expect(a.router.limitStats).toMatchObject({ mode: 'local', fallbacks: 1 });
+    expect(b.router.limitStats).toMatchObject({ mode: 'local', fallbacks: 1 });
+    expect(lines.filter((l) => l.msg === FALLBACK)).toHaveLength(1);
+    expect(lines.find((l) => l.msg === FALLBACK)!.level).toBe(40); // warn
+    const ready = await fetch(`${a.base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ store: 'unavailable', limits: 'local' });
+
+    await redis.start(); // empty again
+    // The first decision Redis answers makes the limits shared again (polled: a bound, not a time).
+    for (let i = 0; i < 300 && [a, b].some((r) => r.router.limitStats.mode !== 'shared'); i++) {
+      await split(urls, 2, await userAuth(), 2);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const r of [a.router, b.router]) expect(r.limitStats).toMatchObject({ mode: 'shared', recoveries: 1 });
+    expect(lines.filter((l) => l.msg === RECOVERED)).toHaveLength(1);
+    const back = await fetch(`${a.base}/readyz`);
+    expect(back.status).toBe(200);
+    expect(await back.json()).toMatchObject({ store: 'ready', limits: 'shared' });
+    // one exact limit across both again
+    expect(statusCounts(await split(urls, 12, await userAuth()))).toEqual({ 200: 5, 429: 7 });
+  });
+});
+
+// ---------------------------------------------------------------- two router processes
+
+describe.skipIf(!canStartPrivateRedis())('two router processes on one Redis (`npm start`’s entry point)', () => {
+  let redis: PrivateRedis;
+  let procs: Proc[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'eventzr-rate-limits-'));
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    const supergraphPath = join(dir, 'supergraph.graphql');
+    writeFileSync(supergraphPath, fx.supergraphSdl);
+    const claims = await testClaimsKeys();
+    const ports = await freePorts(2);
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      SUPERGRAPH_PATH: supergraphPath,
+      ...fixtureRouterEnv(fx, jwks.url),
+      ROUTER_CLAIMS_PRIVATE_KEY: claims.ROUTER_CLAIMS_PRIVATE_KEY!,
+      REDIS_URL: redis.url,
+      STORE_KEY_PREFIX: `processes:${randomUUID()}:`,
+      RATE_LIMIT_USER_REQUESTS: '30',
+      RATE_LIMIT_WINDOW_SECONDS: WINDOW,
+    };
+    procs = ports.map((port, i) => startProcess(`router-${i}`, 'router/src/main.ts', [], port, env));
+    await Promise.all(procs.map((p) => waitReady(p, 120_000)));
+  }, 180_000);
+  afterAll(async () => {
+    await stopAll(procs);
+    await redis?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const urls = () => procs.map((p) => `${p.base}/graphql`);
+  const readyz = async (p: Proc) => {
+    const res = await fetch(`${p.base}/readyz`);
+    return { status: res.status, body: (await res.json()) as { store: string; limits: string } };
+  };
+
+  it(
+    'enforce one exact limit; Redis stopped → per process, no 5xx; Redis back → one limit again',
+    { timeout: 180_000 },
+    async () => {
+      fx.reset();
+      expect(statusCounts(await split(urls(), 60, await userAuth()))).toEqual({ 200: 30, 429: 30 });
+      expect(fx.calls().filter((c) => c.field === 'me')).toHaveLength(30);
+
+      await redis.stop();
+      // 40 requests to each process: each admits its own 30 from an empty window
+      const during = await split(urls(), 80, await userAuth());
+      expect(statusCounts(during)).toEqual({ 200: 60, 429: 20 });
+      for (const p of procs) {
+        expect(p.lines.filter((l) => l.msg === FALLBACK)).toHaveLength(1);
+        // /readyz reuses its answer for a second: polled until it reflects the outage
+        let r = await readyz(p);
+        for (let i = 0; i < 100 && r.body.store !== 'unavailable'; i++) {
+          await new Promise((done) => setTimeout(done, 50));
+          r = await readyz(p);
+        }
+        expect(r).toEqual({ status: 503, body: expect.objectContaining({ store: 'unavailable', limits: 'local' }) });
+      }
+
+      await redis.start();
+      for (const p of procs) {
+        let r = await readyz(p);
+        for (let i = 0; i < 300 && r.body.limits !== 'shared'; i++) {
+          await send(`${p.base}/graphql`, ME, await userAuth());
+          await new Promise((done) => setTimeout(done, 50));
+          r = await readyz(p);
+        }
+        expect(r.body).toMatchObject({ store: 'ready', limits: 'shared' });
+        expect(p.lines.filter((l) => l.msg === RECOVERED)).toHaveLength(1);
+      }
+      expect(statusCounts(await split(urls(), 60, await userAuth()))).toEqual({ 200: 30, 429: 30 });
+      expect(procs.every((p) => p.alive())).toBe(true);
+    },
+  );
 });
