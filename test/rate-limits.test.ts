@@ -481,7 +481,7 @@ describe.skipIf(!canStartPrivateRedis())('two router processes on one Redis (`np
       await redis.start();
       for (const p of procs) {
         let r = await readyz(p);
-        for (let i = 0; i < 300 && r.body.limits !== 'shared'; i++) {
+        for (let i = 0; i < 300 && (r.body.limits !== 'shared' || r.body.store !== 'ready'); i++) {
           await send(`${p.base}/graphql`, ME, await userAuth());
           await new Promise((done) => setTimeout(done, 50));
           r = await readyz(p);
