@@ -250,6 +250,7 @@ async function loadTest(opts: RouterOptions) {
   const jobs = shuffle(callers.flatMap((caller) => caller.requests.map((r) => ({ caller, r }))));
   fx.reset();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const replies = await pool(
     jobs.map(
       ({ r }) =>
@@ -259,6 +260,8 @@ async function loadTest(opts: RouterOptions) {
     50,
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
 
   type Seen = { statuses: number[]; calls: Map<string, number> };
   const byCaller = new Map<Caller, Seen>();
@@ -294,7 +297,7 @@ async function loadTest(opts: RouterOptions) {
   for (const field of ['me', 'jobs', 'leaseJobs']) expect(calls.get(field) ?? 0).toBe(expectedCalls.get(field) ?? 0);
   // (Tenant 4's users, all within their limits, were refused nothing while tenant 0 exhausted
   // every window it has: the exact counts above.)
-  return { total, refusedTotal, seconds, router, callers, byCaller };
+  return { total, refusedTotal, seconds, cpuSeconds, router };
 }
 
 describe('the bounded load test (~20,000 mixed requests, 50 in flight)', () => {
@@ -302,20 +305,20 @@ describe('the bounded load test (~20,000 mixed requests, 50 in flight)', () => {
     'in memory: exact 429 counts per caller, no 5xx, nothing leaks between tenants',
     { timeout: 300_000 },
     async () => {
-      const { total, refusedTotal, seconds, router } = await loadTest({});
+      const { total, refusedTotal, seconds, cpuSeconds, router } = await loadTest({});
       expect(router.limitStats).toMatchObject({ mode: 'memory', refusals: refusedTotal });
       console.log(
-        `load test (memory): ${total} requests, ${refusedTotal} refused, ${seconds.toFixed(1)} s, ${(total / seconds).toFixed(0)} requests/s`,
+        `load test (memory): ${total} requests, ${refusedTotal} refused, ${seconds.toFixed(1)} s, ${(total / seconds).toFixed(0)} requests/s, ${cpuSeconds.toFixed(1)} s of CPU in this process`,
       );
     },
   );
 
   it.skipIf(!redisUrl)('on Redis: the same exact counts', { timeout: 300_000 }, async () => {
     const store = redisStoreFor(redisUrl!, `rate-limits-load:${randomUUID()}:`);
-    const { total, refusedTotal, seconds, router } = await loadTest({ store });
+    const { total, refusedTotal, seconds, cpuSeconds, router } = await loadTest({ store });
     expect(router.limitStats).toMatchObject({ mode: 'shared', refusals: refusedTotal, localDecisions: 0 });
     console.log(
-      `load test (Redis): ${total} requests, ${refusedTotal} refused, ${seconds.toFixed(1)} s, ${(total / seconds).toFixed(0)} requests/s`,
+      `load test (Redis): ${total} requests, ${refusedTotal} refused, ${seconds.toFixed(1)} s, ${(total / seconds).toFixed(0)} requests/s, ${cpuSeconds.toFixed(1)} s of CPU in this process`,
     );
   });
 });
