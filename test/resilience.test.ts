@@ -136,6 +136,8 @@ async function startSupergraph(
       ...GENEROUS_REQUEST_LIMITS,
       SUBGRAPH_AUTH_URL: `${auth.base}/graphql`,
       SUBGRAPH_JOBS_URL: `${jobs.base}/graphql`,
+      // Thousands of requests by one user within a minute: availability is measured, not cost budgets.
+      COST_BUDGETS: JSON.stringify({ tiers: { professional: { tenant: 1_000_000, user: 1_000_000 } } }),
       ...env('router'),
     });
     procs.push(router);

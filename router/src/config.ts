@@ -22,6 +22,7 @@ import {
   subgraphSettings,
 } from '@eventzr/lib/config';
 import { storeEnv } from '@eventzr/lib/store';
+import { costBudgetsSetting, smallestBudget } from './limits/budgets.ts';
 
 /** The subgraph whose routing URL's origin serves the access tokens' JWKS (also read by `npm start`). */
 export const tokenIssuerSubgraph = z
@@ -210,6 +211,14 @@ const routerShape = {
   RATE_LIMIT_INTERNAL_REQUESTS: positiveInt(6000).describe(
     'requests per window per internal credential (INTERNAL_CREDENTIALS id)',
   ),
+  // Operation cost and cost budgets per tenant and user by plan tier (limits/cost.ts, limits/budgets.ts).
+  OPERATION_MAX_COST: positiveInt(1000).describe(
+    'most an operation may cost (@cost/@listSize, README "Operation cost and cost budgets"); a costlier one is refused with 400 COST_LIMIT_EXCEEDED before planning',
+  ),
+  COST_DEFAULT_LIST_SIZE: positiveInt(10).describe(
+    'items assumed in a list field that no @listSize (slicing argument or assumedSize) sizes',
+  ),
+  COST_BUDGETS: costBudgetsSetting,
 };
 type RouterShape = z.output<z.ZodObject<typeof routerShape>>;
 
@@ -260,6 +269,14 @@ export const routerEnvSchema = z
         code: 'custom',
         path: ['IDEMPOTENCY_LEASE_MS'],
         message: 'must exceed SUBGRAPH_TIMEOUT_MS (a key must stay held while its mutation can still be running)',
+      });
+    // A refused COST_BUDGETS (its own issue says why) holds no budgets here.
+    const smallest = typeof env.COST_BUDGETS?.tiers === 'object' ? smallestBudget(env.COST_BUDGETS) : undefined;
+    if (smallest && smallest.points < env.OPERATION_MAX_COST)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COST_BUDGETS'],
+        message: `${smallest.where} (${smallest.points} points) must hold one operation of OPERATION_MAX_COST (${env.OPERATION_MAX_COST})`,
       });
     if (prod && env.ROUTER_CLAIMS_SECRET)
       ctx.addIssue({ code: 'custom', path: ['ROUTER_CLAIMS_SECRET'], message: HS256_CLAIMS_IN_PRODUCTION });

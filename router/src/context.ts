@@ -6,6 +6,7 @@ import type { Caller } from '@eventzr/lib/claims';
 import { requestIdFrom } from '@eventzr/lib/http';
 import type { ClientCertificate } from './tls.ts';
 import type { CheckedOperation } from './operation.ts';
+import type { CostReport } from './limits/budgets.ts';
 
 export interface RequestMeta {
   requestId: string;
@@ -28,6 +29,8 @@ export interface RouterContext extends RequestMeta {
   clientAddress: string;
   /** The operation operation.ts resolved and checked: the one Apollo and the gateway execute. */
   operation?: CheckedOperation;
+  /** The operation's cost and the budgets it was charged to (limits/budgets.ts): `extensions.cost`. */
+  cost?: CostReport;
 }
 
 export interface ResponseMeta {

@@ -4,11 +4,12 @@
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
 // authentication (bearer token / internal key / anonymous) and x-tenant-id → the caller's request
 // rate limit (limits/requests.ts: headers on every answer from here on, 429 past it) → the one operation
-// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → Apollo
+// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → its cost
+// refused over the maximum or charged to the caller's cost budgets (limits/budgets.ts) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
 // response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
-// claims tokens → errors normalised and masked → meta added → the keyed mutation's response
-// saved (or its key released).
+// claims tokens → errors normalised and masked → meta and extensions.cost added → the keyed
+// mutation's response saved (or its key released).
 import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -40,6 +41,7 @@ import {
   sendRouterError,
 } from './http.ts';
 import { idempotencyPlugin } from './idempotency.ts';
+import { createCostControl } from './limits/budgets.ts';
 import { createLimiters, type LimiterStats } from './limits/limiter.ts';
 import { createRequestLimits, requestLimitSettings } from './limits/requests.ts';
 import { createOperationGate } from './operation.ts';
@@ -146,6 +148,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   const limiters = createLimiters({ store, log });
   // Requests per window per user / internal credential / anonymous client address (limits/requests.ts).
   const requestLimits = createRequestLimits({ limiters, settings: requestLimitSettings(config), log });
+  // Each operation's cost (@cost/@listSize): refused over OPERATION_MAX_COST, charged to the
+  // caller's cost budgets by plan tier, reported in extensions.cost (limits/budgets.ts).
+  const cost = createCostControl({ supergraphSdl: sdl, settings: config, limiters, log });
 
   applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
@@ -175,6 +180,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         : ApolloServerPluginLandingPageDisabled(),
       gate.plugin,
       responseFinishing(log),
+      // extensions.cost beside meta; before idempotency, so a keyed mutation's saved response
+      // carries its cost and a replay is the saved body, byte for byte.
+      cost.plugin,
       // After responseFinishing: a replay puts back the saved body it stamped.
       idempotencyPlugin({
         store,
@@ -264,6 +272,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     authenticate,
     requestLimits.middleware,
     gate.middleware,
+    cost.middleware,
     graphql,
   );
   app.get(
@@ -278,6 +287,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     },
     requestLimits.middleware,
     gate.middleware,
+    cost.middleware,
     graphql,
   );
   app.all('/graphql', (_req, res) => {
