@@ -141,7 +141,12 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   });
 
   // Resolves each request's one operation and runs every router-level check on it (operation.ts).
-  const gate = createOperationGate({ security: supergraph.security, production, mtls: mtlsPolicy(config) });
+  const gate = createOperationGate({
+    security: supergraph.security,
+    production,
+    introspection,
+    mtls: mtlsPolicy(config),
+  });
   const store =
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
   // Every limit's counters (limits/): in the shared store's Redis, else in this process.
