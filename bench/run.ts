@@ -1,7 +1,8 @@
-// `npm run bench [-- shield|tokens|operation|idempotency|replay]`: the benchmarks, printed as figures and ratios. They are run
+// `npm run bench [-- shield|tokens|operation|idempotency|replay|limits]`: the benchmarks, printed as figures and ratios. They are run
 // by hand (or by a CI bench job), never as timed tests: wall-clock figures on a shared 2-core
 // machine are for comparing variants measured in the same run.
 import { runIdempotencyBench } from './idempotency.ts';
+import { runLimitsBench } from './limits.ts';
 import { runOperationBench } from './operation.ts';
 import { runReplayBench } from './replay.ts';
 import { runShieldBench } from './shield.ts';
@@ -15,3 +16,4 @@ if (want('tokens')) await runTokenBench();
 if (want('operation')) await runOperationBench();
 if (want('idempotency')) await runIdempotencyBench();
 if (want('replay')) await runReplayBench();
+if (want('limits')) await runLimitsBench();

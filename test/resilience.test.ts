@@ -23,6 +23,7 @@ import {
   type PrivatePostgres,
 } from '../lib/src/testing.ts';
 import { DEV_PASSWORD } from '../lib/src/dev-seed.ts';
+import { GENEROUS_REQUEST_LIMITS } from '../router/src/__fixtures__/fixtures.ts';
 import { freePorts, startProcess, stopAll, waitReady, type Proc } from './support/processes.ts';
 
 const DASHBOARD = 'query Dashboard { me { email tenant { name jobQuota { limit used } } } }';
@@ -132,6 +133,7 @@ async function startSupergraph(
       ...shared,
       ROUTER_CLAIMS_PRIVATE_KEY: claims.ROUTER_CLAIMS_PRIVATE_KEY!,
       INTERNAL_API_KEY: randomBytes(32).toString('base64url'),
+      ...GENEROUS_REQUEST_LIMITS,
       SUBGRAPH_AUTH_URL: `${auth.base}/graphql`,
       SUBGRAPH_JOBS_URL: `${jobs.base}/graphql`,
       // Thousands of requests by one user within a minute: availability is measured, not cost budgets.

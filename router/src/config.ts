@@ -198,6 +198,19 @@ const routerShape = {
   IDEMPOTENCY_LEASE_MS: positiveInt(60_000).describe(
     'how long a mutation in flight holds its Idempotency-Key (a router that dies mid-flight frees it after this); more than SUBGRAPH_TIMEOUT_MS',
   ),
+  // Request rate limits (limits/requests.ts): a fixed window per caller, shared by every replica on REDIS_URL.
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60).describe(
+    "the request rate limits' window in seconds: each caller's count starts again after it",
+  ),
+  RATE_LIMIT_USER_REQUESTS: positiveInt(100).describe(
+    'requests per window per authenticated user (tenant + user id, whichever issuer vouched for them); more get 429 RATE_LIMITED',
+  ),
+  RATE_LIMIT_ANONYMOUS_REQUESTS: positiveInt(10).describe(
+    'requests per window per anonymous client address (an IPv6 address counts as its /64; see TRUSTED_PROXIES), requests refused by authentication included',
+  ),
+  RATE_LIMIT_INTERNAL_REQUESTS: positiveInt(6000).describe(
+    'requests per window per internal credential (INTERNAL_CREDENTIALS id)',
+  ),
   // Operation cost and cost budgets per tenant and user by plan tier (limits/cost.ts, limits/budgets.ts).
   OPERATION_MAX_COST: positiveInt(1000).describe(
     'most an operation may cost (@cost/@listSize, README "Operation cost and cost budgets"); a costlier one is refused with 400 COST_LIMIT_EXCEEDED before planning',

@@ -385,6 +385,7 @@ describe('health', () => {
       status: 'ready',
       subgraphs: { auth: 'ready', jobs: 'ready' },
       store: 'ready',
+      limits: 'memory',
     });
   });
 });
@@ -475,6 +476,7 @@ describe('a subgraph that fails', () => {
       status: 'unavailable',
       subgraphs: { auth: 'ready', jobs: 'unavailable' },
       store: 'ready',
+      limits: 'memory',
     });
   });
 });

@@ -2,7 +2,8 @@
 // it from the environment; tests start the same factory on port 0.
 //
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
-// authentication (bearer token / internal key / anonymous) and x-tenant-id → the one operation
+// authentication (bearer token / internal key / anonymous) and x-tenant-id → the caller's request
+// rate limit (limits/requests.ts: headers on every answer from here on, 429 past it) → the one operation
 // resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → its cost
 // refused over the maximum or charged to the caller's cost budgets (limits/budgets.ts) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
@@ -44,6 +45,7 @@ import { declaredLimitsOf, noDeclaredLimits } from './limits/declared.ts';
 import { createFieldLimits, type FieldLimitStats } from './limits/field-limits.ts';
 import { createCostControl } from './limits/budgets.ts';
 import { createLimiters, type LimiterStats } from './limits/limiter.ts';
+import { createRequestLimits, requestLimitSettings } from './limits/requests.ts';
 import { createOperationGate } from './operation.ts';
 import { formatRouterError, responseFinishing } from './plugins.ts';
 import { readinessCheck, type Readiness } from './readiness.ts';
@@ -153,6 +155,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
   // Every limit's counters (limits/): in the shared store's Redis, else in this process.
   const limiters = createLimiters({ store, log });
+  // Requests per window per user / internal credential / anonymous client address (limits/requests.ts).
+  const requestLimits = createRequestLimits({ limiters, settings: requestLimitSettings(config), log });
   // The limits subgraphs declare with their fields (@rateLimit, @lockout), read from the supergraph.
   const fieldLimits = createFieldLimits({
     declared: config.DECLARED_LIMITS_ENABLED ? declaredLimitsOf(sdl) : noDeclaredLimits(),
@@ -248,7 +252,10 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   const authenticate: RequestHandler = async (req, res, next) => {
     const requestMeta = res.locals.requestMeta as RequestMeta;
     const forwarded = forwardedHeaders(req.headers);
-    if (!forwarded.ok) return sendRouterError(res, 400, 'BAD_REQUEST', forwarded.message);
+    if (!forwarded.ok) {
+      if (await requestLimits.refusedByAuthentication(req, res, 400)) return;
+      return sendRouterError(res, 400, 'BAD_REQUEST', forwarded.message);
+    }
     const auth = await authenticator.authenticate(req.headers);
     if (!auth.ok) {
       // 503: the key set could not be fetched, an outage to look at; the rest are callers' mistakes.
@@ -256,6 +263,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         { requestId: requestMeta.requestId, reason: auth.reason, status: auth.status },
         'request refused by authentication',
       );
+      // Counted against the client address (a flood of bad tokens is limited); 429 past it.
+      if (await requestLimits.refusedByAuthentication(req, res, auth.status)) return;
       return sendRouterError(res, auth.status, auth.code, auth.message);
     }
     res.locals.meta = responseMeta(requestMeta, auth.caller);
@@ -278,6 +287,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     ...jsonBody(config.BODY_LIMIT, routerErrorSender),
     checkGraphQLBody,
     authenticate,
+    requestLimits.middleware,
     gate.middleware,
     fieldLimits.middleware,
     cost.middleware,
@@ -293,6 +303,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       (req as { body?: unknown }).body ??= undefined;
       next();
     },
+    requestLimits.middleware,
     gate.middleware,
     fieldLimits.middleware,
     cost.middleware,

@@ -10,6 +10,7 @@ import { readRegistry, subgraphVariable } from '../../lib/src/registry.ts';
 import { loadSubgraphModule } from '../../lib/src/subgraph.ts';
 import { postJson, startTestSubgraph, testClaimsKeys, type TestSubgraph } from '../../lib/src/testing.ts';
 import { routerEnvSchema } from '../../router/src/config.ts';
+import { GENEROUS_REQUEST_LIMITS } from '../../router/src/__fixtures__/fixtures.ts';
 import { createRouter, type Router, type RouterOptions } from '../../router/src/router.ts';
 import { composeSubgraphs, formatDiagnostic, registrySubgraphs } from '../../schema/compose.ts';
 
@@ -81,6 +82,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...SHARED_ENV,
     ROUTER_CLAIMS_PRIVATE_KEY: claims.ROUTER_CLAIMS_PRIVATE_KEY,
     INTERNAL_API_KEY: INTERNAL_KEY,
+    ...GENEROUS_REQUEST_LIMITS,
     ...Object.fromEntries(started.map(([name, sg]) => [subgraphVariable(name, 'URL'), sg.url])),
     ...opts.routerEnv,
   });

@@ -503,6 +503,17 @@ export const fixtureRouterEnv = (fx: Fixtures, jwksUrl: string): Record<string, 
   SUBGRAPH_JOBS_URL: fx.jobs.url,
 });
 
+/**
+ * Request rate limits no ordinary test reaches (a test's many requests from one user or one
+ * loopback address would otherwise run into seed 004's 100 and 10 per minute); the rate-limit
+ * tests set their own.
+ */
+export const GENEROUS_REQUEST_LIMITS: Record<string, string> = {
+  RATE_LIMIT_USER_REQUESTS: '1000000',
+  RATE_LIMIT_ANONYMOUS_REQUESTS: '1000000',
+  RATE_LIMIT_INTERNAL_REQUESTS: '1000000',
+};
+
 export async function routerConfig(env: Record<string, string | undefined> = {}): Promise<RouterEnv> {
   const keys = await testClaimsKeys();
   return parseConfig(routerEnvSchema, {
@@ -514,6 +525,7 @@ export async function routerConfig(env: Record<string, string | undefined> = {})
     INTERNAL_API_KEY: INTERNAL_KEY,
     DEV_JWT_SECRET: DEV_SECRET,
     CORS_ORIGINS: 'https://app.eventzr.example',
+    ...GENEROUS_REQUEST_LIMITS,
     ...env,
   });
 }
