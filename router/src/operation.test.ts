@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Caller } from '@eventzr/lib/claims';
 import { ROOT } from '@eventzr/lib/registry';
 import { attacks, nonPublicNames, quotedNames } from './__fixtures__/attacks.ts';
-import { MAX_ROOT_FIELDS } from './authorization.ts';
+import { DEFAULT_OPERATION_LIMITS } from './limits/operation-limits.ts';
 import {
   documentCache,
   createOperationGate,
@@ -87,9 +87,10 @@ describe('operationName variants: every request resolves to one checked operatio
       expect(check({ query: `{ ${JOBS} }`, operationName, caller: USER })).toBe('ok query (anonymous)');
       // Layer-1 scopes for a user: workers needs jobs:admin.
       expect(check({ query: '{ workers { totalCount } }', operationName, caller: USER })).toBe('403 FORBIDDEN');
-      // The root-field cap, whoever asks.
-      const many = `{ ${Array.from({ length: MAX_ROOT_FIELDS + 1 }, (_, i) => `j${i}: ${JOBS}`).join(' ')} }`;
-      expect(check({ query: many, operationName, caller: USER })).toBe('400 BAD_REQUEST');
+      // The root-field cap (an operation limit), whoever asks.
+      const many = `{ ${Array.from({ length: DEFAULT_OPERATION_LIMITS.maxRootFields + 1 }, (_, i) => `j${i}: ${JOBS}`).join(' ')} }`;
+      expect(check({ query: many, operationName, caller: USER })).toBe('400 OPERATION_LIMIT_EXCEEDED');
+      expect(check({ query: many, operationName })).toBe('400 OPERATION_LIMIT_EXCEEDED');
       // One public mutation: served.
       expect(check({ query: `mutation { ${REGISTER()} }`, operationName })).toBe('ok mutation (anonymous)');
     }
@@ -160,7 +161,7 @@ describe('operationName variants: every request resolves to one checked operatio
 });
 
 describe('work per request', () => {
-  it('parses a document once, validates it against the public schema once, computes requirements once', () => {
+  it('parses a document once, checks its limits once, validates it against the public schema once, computes requirements once', () => {
     const g = gate();
     const req: OperationRequest = {
       query: `mutation M { ${REGISTER()} }`,
@@ -170,14 +171,14 @@ describe('work per request', () => {
     };
     for (let i = 0; i < 5; i++) expect(g.check(req).ok).toBe(true);
     expect(g.check({ ...req, operationName: '' }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1, limitChecks: 1 });
     // A user's request of the same document reuses the parse and the requirements.
     expect(g.check({ ...req, caller: USER }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1, limitChecks: 1 });
     // A new schema (the gateway reloaded) starts afresh.
     g.setSchema(api);
     expect(g.check(req).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, requirements: 2 });
+    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, requirements: 2, limitChecks: 2 });
   });
 
   it('the document cache is bounded by entries and by characters, least recently used out first', () => {

@@ -8,8 +8,10 @@
 //   - a name: the operation with that name; none → 400 OPERATION_RESOLUTION_FAILURE;
 //   - a GET that resolves to a mutation → 405 (Allow: POST), nothing runs;
 //   - an operation type the schema lacks (subscription) → 400 GRAPHQL_VALIDATION_FAILED.
-// Then every router-level check runs on exactly that operation (the 20 root-field cap, the one
-// public root field of anonymous callers, layer-1 @authenticated / @requiresScopes), and the
+// Then every router-level check runs on exactly that operation: first the operation limits
+// (limits/operation-limits.ts: depth, aliases, root fields, directives, field repeats; the token
+// limit bounds the parse itself), then the one public root field of anonymous callers and
+// layer-1 @authenticated / @requiresScopes; and the
 // request reaches Apollo with an operationName that leaves no choice: the resolved operation's
 // name, or none for a document holding a single anonymous operation. The plugin below sets it on
 // Apollo's request (which is what the gateway reads) and refuses to go on when Apollo resolved
@@ -21,8 +23,12 @@
 // message, whatever exists beyond; other validation errors name only what is public (or what the
 // caller wrote), without suggestions in production.
 //
-// Parsing, the anonymous validation and the requirements are cached per document text in a
-// bounded LRU, so a repeated document costs a Map lookup.
+// The limits come first, for every caller: they read the document's syntax only, so their answer
+// (the limit and its maximum) tells an anonymous caller nothing about the schema, and a document
+// over them costs no validation (the expensive part, and what an oversized document attacks).
+//
+// Parsing, the limit checks, the anonymous validation and the requirements are cached per
+// document text in a bounded LRU, so a repeated document costs a Map lookup.
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { LRUCache } from 'lru-cache';
@@ -31,7 +37,6 @@ import {
   GraphQLError,
   Kind,
   KnownTypeNamesRule,
-  parse,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -46,6 +51,12 @@ import { httpStatusOf, maskError, unauthenticated } from '@eventzr/lib/errors';
 import { operationRequirements, refusal, type OperationRequirements } from './authorization.ts';
 import type { RouterContext } from './context.ts';
 import { metaOf } from './http.ts';
+import {
+  checkOperationLimits,
+  DEFAULT_OPERATION_LIMITS,
+  parseDocument,
+  type OperationLimits,
+} from './limits/operation-limits.ts';
 import { publicSchemaOf, type PublicSchema } from './public-schema.ts';
 import type { SecurityMap } from './supergraph.ts';
 import { mtlsRefusal, type ClientCertificate, type MtlsPolicy } from './tls.ts';
@@ -79,6 +90,8 @@ export interface GateStats {
   publicValidations: number;
   /** Layer-1 requirement computations (once per document and operation). */
   requirements: number;
+  /** Operation limit checks (once per document and operation). */
+  limitChecks: number;
 }
 
 interface DocumentEntry {
@@ -88,6 +101,8 @@ interface DocumentEntry {
   /** Anonymous callers' validation: null when the document is valid against the public schema. */
   publicVerdict?: GateAnswer | null;
   requirements: Map<OperationDefinitionNode, OperationRequirements>;
+  /** Each operation's limit refusal, null when it is within the limits. */
+  limits: Map<OperationDefinitionNode, GraphQLError | null>;
 }
 
 /**
@@ -195,6 +210,8 @@ export interface OperationGateOptions {
   production: boolean;
   /** Fields that need a verified client certificate (ROUTER_MTLS_CA); undefined: none. */
   mtls?: MtlsPolicy | undefined;
+  /** What one operation may ask (default DEFAULT_OPERATION_LIMITS; config.ts OPERATION_MAX_*). */
+  limits?: OperationLimits | undefined;
   /** Documents remembered (default 1000) and their total length in characters (default 8 M). */
   cacheEntries?: number;
   cacheChars?: number;
@@ -215,32 +232,29 @@ export interface OperationGate {
 
 export function createOperationGate(opts: OperationGateOptions): OperationGate {
   const { security, production } = opts;
+  const limits = opts.limits ?? DEFAULT_OPERATION_LIMITS;
   let schemas: { api: GraphQLSchema; pub: PublicSchema } | undefined;
   const documents = documentCache<DocumentEntry>(opts.cacheEntries ?? 1000, opts.cacheChars ?? 8_000_000);
-  const stats: GateStats = { parses: 0, publicValidations: 0, requirements: 0 };
+  const stats: GateStats = { parses: 0, publicValidations: 0, requirements: 0, limitChecks: 0 };
 
   const entryOf = (query: string): DocumentEntry => {
     let entry = documents.get(query);
     if (entry) return entry;
     stats.parses++;
-    try {
-      const document = parse(query);
-      const operations = document.definitions.filter(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-      );
-      entry = { document, operations, requirements: new Map() };
-    } catch (err) {
-      const message = err instanceof GraphQLError ? err.message : 'Syntax Error';
-      const parseError =
-        err instanceof GraphQLError
-          ? new GraphQLError(message, {
-              source: err.source,
-              positions: err.positions,
-              extensions: { code: 'GRAPHQL_PARSE_FAILED' },
-            })
-          : requestError('GRAPHQL_PARSE_FAILED', message);
-      entry = { parseError, operations: [], requirements: new Map() };
-    }
+    // At most limits.maxTokens tokens are read; a syntax error or a document over the token limit
+    // is remembered like a document (the same text is refused again without reading it).
+    const document = parseDocument(query, limits.maxTokens);
+    entry =
+      document instanceof GraphQLError
+        ? { parseError: document, operations: [], requirements: new Map(), limits: new Map() }
+        : {
+            document,
+            operations: document.definitions.filter(
+              (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+            ),
+            requirements: new Map(),
+            limits: new Map(),
+          };
     documents.set(query, entry);
     return entry;
   };
@@ -264,6 +278,14 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
           allow: 'POST',
         },
       );
+
+    let overLimit = entry.limits.get(operation);
+    if (overLimit === undefined) {
+      stats.limitChecks++;
+      overLimit = checkOperationLimits(entry.document, operation, limits) ?? null;
+      entry.limits.set(operation, overLimit);
+    }
+    if (overLimit) return { ok: false, status: 400, errors: [overLimit] };
 
     if (req.caller.kind === 'anonymous') {
       if (entry.publicVerdict === undefined) {

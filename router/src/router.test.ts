@@ -307,7 +307,7 @@ describe('one operation, resolved once, checked, then executed (operationName va
       const viewer = bearer(await userToken({ roles: ['viewer'] }));
       expectRefused(await post(url, body('{ workers { id } }'), viewer), 403, 'FORBIDDEN');
       const cap = `{ ${Array.from({ length: 21 }, (_, i) => `j${i}: jobs { id }`).join(' ')} }`;
-      expectRefused(await post(url, body(cap), bearer(await userToken())), 400, 'BAD_REQUEST');
+      expectRefused(await post(url, body(cap), bearer(await userToken())), 400, 'OPERATION_LIMIT_EXCEEDED');
       expectRefused(await post(url, body('mutation { leaseJobs(max: 1) { id } }'), viewer), 403, 'FORBIDDEN');
     }
   });

@@ -3,7 +3,7 @@
 //
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
 // authentication (bearer token / internal key / anonymous) and x-tenant-id → the one operation
-// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → Apollo
+// resolved and checked (operation.ts: operation limits, anonymous validation, layer-1 authorization) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
 // response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
 // claims tokens → errors normalised and masked → meta added → the keyed mutation's response
@@ -25,7 +25,7 @@ import { createLogger, type Logger } from '@eventzr/lib/logger';
 import { openSharedStore, type SharedStore } from '@eventzr/lib/store';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { credentialStore, internalScopesOf } from './auth/credentials.ts';
-import type { RouterEnv } from './config.ts';
+import { operationLimitsOf, type RouterEnv } from './config.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
 import { createExternalIdentities, ROUTER_CALLER, type ExternalIdentityStats } from './auth/external-identities.ts';
 import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
@@ -134,7 +134,12 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   });
 
   // Resolves each request's one operation and runs every router-level check on it (operation.ts).
-  const gate = createOperationGate({ security: supergraph.security, production, mtls: mtlsPolicy(config) });
+  const gate = createOperationGate({
+    security: supergraph.security,
+    production,
+    mtls: mtlsPolicy(config),
+    limits: operationLimitsOf(config),
+  });
   const store =
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
 
