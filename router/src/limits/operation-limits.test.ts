@@ -1,7 +1,7 @@
 // The operation limits on their own: what each measure counts (fragments, inline fragments,
 // aliases on __typename, introspection apart, fragment bombs), the parse under a token limit, and
 // that every contract operation and the introspection queries tools send pass the defaults.
-// operation-limits.http.test.ts shows each limit's boundary over HTTP through a real router.
+// router/src/operation-limits.test.ts shows each limit's boundary over HTTP through a real router.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getIntrospectionQuery, GraphQLError, Kind, parse, type OperationDefinitionNode } from 'graphql';

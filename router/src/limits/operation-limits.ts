@@ -4,13 +4,16 @@
 // a request executes (the one operationName selects) plus the fragments it reaches:
 //   - tokens: the document's lexical tokens, counted by graphql-js's parser itself (`maxTokens`),
 //     which stops reading there; the only limit on the whole document, as nothing is selected
-//     before it is parsed. It also bounds how deep the parser can recurse;
+//     before it is parsed. It also bounds how deep the parser recurses (2 tokens a level for
+//     `{ a { a ...`, 1 for `[[[...`); a document that still exhausts the stack (a large limit, a
+//     short stack) is a plain 400 GRAPHQL_PARSE_FAILED, never the RangeError's text;
 //   - depth: the deepest field nesting (`{ a { b } }` is 2; fragments and inline fragments add no
 //     level). Introspection (a root `__schema` / `__type` and everything under it) is measured on
-//     its own against `maxIntrospectionDepth`: graphql-js's getIntrospectionQuery nests 14 deep
-//     (typeDepth 9: `__schema types fields args type` + 9 `ofType`), tools ask deeper TypeRefs,
-//     and its expensive part (nested lists of fields) is refused by graphql-js's own
-//     MaxIntrospectionDepthRule when Apollo validates;
+//     its own against `maxIntrospectionDepth`: graphql-js's getIntrospectionQuery nests 15 deep
+//     (`__schema types fields args type`, 9 `ofType` (typeDepth 9), then `kind name`), Sandbox's
+//     and codegen's are the same shape, some tools ask deeper TypeRefs; its expensive part
+//     (nested lists of fields) is refused by graphql-js's MaxIntrospectionDepthRule when Apollo
+//     validates;
 //   - aliases: every aliased field (`__typename` included), counted as executed: a fragment spread
 //     twice counts twice;
 //   - rootFields: distinct response keys at the root (aliases count, `__typename` does not, aliased
@@ -21,14 +24,15 @@
 //     spreads), as executed;
 //   - fieldRepeats: how often one response key is selected in one selection set (through its
 //     fragments and inline fragments): `{ me { id id id } }` is 3. Repeats are merged by GraphQL
-//     and cost nothing to execute, but validating them (OverlappingFieldsCanBeMerged) is
-//     quadratic in their number;
+//     and execute once, but each one is still read, validated (OverlappingFieldsCanBeMerged
+//     compares them pairwise) and planned: "field duplication" pads a document with work that
+//     no client needs;
 //   - valueDepth: how deep list and object values nest in the operation's arguments (and its
 //     variables' defaults): `f(x: [[1]])` is 2. @apollo/gateway's query planner walks a list
 //     literal's elements twice per level (federation-internals collectVariablesInValue visits an
 //     array's items and then its keys), so its work doubles with each level: a 40-deep list, a
-//     few hundred bytes, would block the router's event loop for hours. Variables (JSON) are
-//     not walked that way, and lib's MAX_VARIABLES_DEPTH bounds them.
+//     few hundred bytes, would block the router's event loop for days (measured: 22 levels take
+//     seconds). Variables (JSON) are not walked that way, and lib's MAX_VARIABLES_DEPTH bounds them.
 // Counts "as executed" are computed once per fragment, so a document of fragments that spread each
 // other twice per level ("fragment bombs") costs time linear in its size and reports the
 // exponential count it would execute.
@@ -57,9 +61,10 @@ export interface OperationLimits {
 }
 
 /**
- * The defaults (config.ts OPERATION_MAX_*). Every contract operation and every introspection
- * query of graphql-js's getIntrospectionQuery (all options) and of Apollo Sandbox passes them with
- * room to spare (limits.test.ts measures them).
+ * The defaults (config.ts OPERATION_MAX_*). Every contract operation (at most: depth 5, 2 root
+ * fields, no alias, no repeat, no directive, value depth 1; the whole contract file 1,080 tokens)
+ * and graphql-js's getIntrospectionQuery with every option and a TypeRef up to 14 `ofType` deep
+ * pass them (operation-limits.test.ts).
  */
 export const DEFAULT_OPERATION_LIMITS: Readonly<OperationLimits> = Object.freeze({
   maxDepth: 12,
