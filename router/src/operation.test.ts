@@ -181,6 +181,27 @@ describe('work per request', () => {
     expect(g.stats).toEqual({ parses: 2, publicValidations: 2, requirements: 2, limitChecks: 2 });
   });
 
+  it('a refusal by the limits is cached with the document too: measured once per operation, before any validation', () => {
+    const g = createOperationGate({
+      security,
+      production: false,
+      limits: { ...DEFAULT_OPERATION_LIMITS, maxDepth: 2 },
+    });
+    g.setSchema(api);
+    const query = 'query Deep { me { tenant { id } } } query Shallow { me { id } }';
+    const deep: OperationRequest = { query, operationName: 'Deep', method: 'POST', caller: ANON };
+    for (let i = 0; i < 3; i++) expect(outcome(g.check(deep))).toBe('400 OPERATION_LIMIT_EXCEEDED');
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, requirements: 0, limitChecks: 1 });
+    // The other operation of the same document is measured on its own (and is within the limits).
+    expect(outcome(g.check({ ...deep, operationName: 'Shallow', caller: USER }))).toBe('ok query Shallow');
+    expect(outcome(g.check({ ...deep, operationName: 'Shallow', caller: USER }))).toBe('ok query Shallow');
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, requirements: 1, limitChecks: 2 });
+    // Over the token limit: remembered like a syntax error, the text is not read again.
+    const big: OperationRequest = { ...deep, query: `{ ${'__typename '.repeat(6000)}}` };
+    for (let i = 0; i < 3; i++) expect(outcome(g.check(big))).toBe('400 OPERATION_LIMIT_EXCEEDED');
+    expect(g.stats.parses).toBe(2);
+  });
+
   it('the document cache is bounded by entries and by characters, least recently used out first', () => {
     const c = documentCache<number>(3, 400);
     c.set('a', 1);
