@@ -4,6 +4,7 @@
 export * from './testing/callers.ts';
 export * from './testing/database.ts';
 export * from './testing/postgres.ts';
+export * from './testing/redis.ts';
 export * from './testing/http.ts';
 export * from './testing/responses.ts';
 export * from './testing/subgraph.ts';

@@ -116,6 +116,18 @@ describe('config', () => {
       );
   });
 
+  it('trusts no proxy unless TRUSTED_PROXIES names them (a hop count, addresses, CIDR ranges, named ranges)', () => {
+    const base = { ROUTER_CLAIMS_SECRET: secret };
+    expect(parseConfig(routerEnvSchema, base).TRUSTED_PROXIES).toBeUndefined();
+    expect(parseConfig(routerEnvSchema, { ...base, TRUSTED_PROXIES: '2' }).TRUSTED_PROXIES).toBe(2);
+    expect(
+      parseConfig(routerEnvSchema, { ...base, TRUSTED_PROXIES: 'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.7' })
+        .TRUSTED_PROXIES,
+    ).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    for (const bad of ['everyone', '10.0.0.0/33', '10.0.0/8', 'true'])
+      expect(() => parseConfig(routerEnvSchema, { ...base, TRUSTED_PROXIES: bad })).toThrowError(/TRUSTED_PROXIES/);
+  });
+
   it('requires Auth0 settings together', () => {
     expect(() =>
       parseConfig(routerEnvSchema, { AUTH0_DOMAIN: 'x.auth0.com', ROUTER_CLAIMS_SECRET: secret }),

@@ -1,5 +1,6 @@
 // The router process's configuration: lib's shared variables plus the router's own. Parsed once
 // at start (lib/config readConfig); every invalid variable is named in one error.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CredentialConfigError, parseCredentials } from './auth/credentials.ts';
 import {
@@ -22,6 +23,7 @@ import {
 } from '@eventzr/lib/config';
 import { storeEnv } from '@eventzr/lib/store';
 import { DEFAULT_OPERATION_LIMITS as LIMITS, type OperationLimits } from './limits/operation-limits.ts';
+import { costBudgetsSetting, smallestBudget } from './limits/budgets.ts';
 
 /** The subgraph whose routing URL's origin serves the access tokens' JWKS (also read by `npm start`). */
 export const tokenIssuerSubgraph = z
@@ -77,6 +79,39 @@ export const operationLimitsOf = (env: z.output<z.ZodObject<typeof operationLimi
   maxFieldRepeats: env.OPERATION_MAX_FIELD_REPEATS,
   maxValueDepth: env.OPERATION_MAX_VALUE_DEPTH,
 });
+
+/** Express's named ranges for `trust proxy` (proxy-addr). */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUSTED_PROXIES: which peers' X-Forwarded-For the router believes, in Express's `trust proxy`
+ * terms: a hop count, or addresses, CIDR ranges and the names loopback / linklocal / uniquelocal.
+ * Unset: none (the client address is the TCP peer's).
+ */
+export const trustedProxies = optionalString
+  .transform((v, ctx): number | string[] | undefined => {
+    const text = v?.trim();
+    if (!text) return undefined;
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    for (const e of entries) {
+      const [address, bits, ...rest] = e.split('/');
+      const family = isIP(address ?? '');
+      const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+      if (PROXY_RANGES.has(e) || (family !== 0 && prefixOk && rest.length === 0)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${e}" is not a hop count, an address, a CIDR range or loopback/linklocal/uniquelocal`,
+      });
+    }
+    return entries;
+  })
+  .describe(
+    'peers whose X-Forwarded-For names the client (rate limits per client address): a hop count, or a comma-separated list of addresses, CIDR ranges and loopback/linklocal/uniquelocal; unset: trust none',
+  );
 
 // Each variable's description is what .env.example says about it (npm run deploy:generate).
 const routerShape = {
@@ -168,6 +203,7 @@ const routerShape = {
     )
     .describe('comma-separated internal scopes whose fields need a client certificate when ROUTER_MTLS_CA is set'),
   TOKEN_CACHE_MAX: positiveInt(10_000).describe('most verified access tokens kept in memory until their exp'),
+  TRUSTED_PROXIES: trustedProxies,
   BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
   ...operationLimitsEnv,
   CORS_ORIGINS: optionalString
@@ -204,6 +240,14 @@ const routerShape = {
   IDEMPOTENCY_LEASE_MS: positiveInt(60_000).describe(
     'how long a mutation in flight holds its Idempotency-Key (a router that dies mid-flight frees it after this); more than SUBGRAPH_TIMEOUT_MS',
   ),
+  // Operation cost and cost budgets per tenant and user by plan tier (limits/cost.ts, limits/budgets.ts).
+  OPERATION_MAX_COST: positiveInt(1000).describe(
+    'most an operation may cost (@cost/@listSize, README "Operation cost and cost budgets"); a costlier one is refused with 400 COST_LIMIT_EXCEEDED before planning',
+  ),
+  COST_DEFAULT_LIST_SIZE: positiveInt(10).describe(
+    'items assumed in a list field that no @listSize (slicing argument or assumedSize) sizes',
+  ),
+  COST_BUDGETS: costBudgetsSetting,
 };
 type RouterShape = z.output<z.ZodObject<typeof routerShape>>;
 
@@ -254,6 +298,14 @@ export const routerEnvSchema = z
         code: 'custom',
         path: ['IDEMPOTENCY_LEASE_MS'],
         message: 'must exceed SUBGRAPH_TIMEOUT_MS (a key must stay held while its mutation can still be running)',
+      });
+    // A refused COST_BUDGETS (its own issue says why) holds no budgets here.
+    const smallest = typeof env.COST_BUDGETS?.tiers === 'object' ? smallestBudget(env.COST_BUDGETS) : undefined;
+    if (smallest && smallest.points < env.OPERATION_MAX_COST)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COST_BUDGETS'],
+        message: `${smallest.where} (${smallest.points} points) must hold one operation of OPERATION_MAX_COST (${env.OPERATION_MAX_COST})`,
       });
     if (prod && env.ROUTER_CLAIMS_SECRET)
       ctx.addIssue({ code: 'custom', path: ['ROUTER_CLAIMS_SECRET'], message: HS256_CLAIMS_IN_PRODUCTION });

@@ -6,6 +6,7 @@ import type { Caller } from '@eventzr/lib/claims';
 import { requestIdFrom } from '@eventzr/lib/http';
 import type { ClientCertificate } from './tls.ts';
 import type { CheckedOperation } from './operation.ts';
+import type { CostReport } from './limits/budgets.ts';
 
 export interface RequestMeta {
   requestId: string;
@@ -21,8 +22,15 @@ export interface RouterContext extends RequestMeta {
   forward: Readonly<Record<string, string>>;
   /** The client certificate the router's mTLS CA verified on this connection (tls.ts). */
   clientCertificate?: ClientCertificate;
+  /**
+   * The client's address: the TCP peer's, or the one X-Forwarded-For names when the peer is a
+   * trusted proxy (TRUSTED_PROXIES). Anonymous callers are limited per this address.
+   */
+  clientAddress: string;
   /** The operation operation.ts resolved and checked: the one Apollo and the gateway execute. */
   operation?: CheckedOperation;
+  /** The operation's cost and the budgets it was charged to (limits/budgets.ts): `extensions.cost`. */
+  cost?: CostReport;
 }
 
 export interface ResponseMeta {

@@ -6,6 +6,7 @@ import { httpErrorBody } from '@eventzr/lib/errors';
 import type { ErrorSender } from '@eventzr/lib/http';
 import type { Logger } from '@eventzr/lib/logger';
 import type { ResponseMeta } from './context.ts';
+import { RATE_LIMIT_HEADERS } from './limits/http.ts';
 
 /** Set by the first middleware; every early answer carries it. */
 export const metaOf = (res: Response): ResponseMeta => res.locals.meta as ResponseMeta;
@@ -38,7 +39,7 @@ const ALLOWED_HEADERS = [
 ].join(', ');
 
 /** Response headers a browser's script may read. */
-const EXPOSED_HEADERS = ['x-request-id', 'idempotent-replayed', 'retry-after'].join(', ');
+const EXPOSED_HEADERS = ['x-request-id', 'idempotent-replayed', 'retry-after', ...RATE_LIMIT_HEADERS].join(', ');
 
 /** CORS for an allow-list of exact origins; a preflight from any other origin is refused. */
 export function cors(origins: readonly string[]): RequestHandler {

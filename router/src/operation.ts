@@ -68,6 +68,10 @@ export interface CheckedOperation {
   type: OperationTypeNode;
   /** The document text it was resolved in. */
   source: string;
+  /** The parsed document (the gate's cached parse: read it, never change it). */
+  document: DocumentNode;
+  /** The operation's node in `document`. */
+  definition: OperationDefinitionNode;
 }
 
 export interface OperationRequest {
@@ -313,7 +317,16 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
       refusal(requirements, req.caller) ??
       mtlsRefusal(opts.mtls, requirements.scopes, req.caller, req.clientCertificate);
     if (refused) return { ok: false, status: httpStatusOf[String(refused.extensions.code)] ?? 400, errors: [refused] };
-    return { ok: true, operation: { name: operation.name?.value, type: operation.operation, source: req.query } };
+    return {
+      ok: true,
+      operation: {
+        name: operation.name?.value,
+        type: operation.operation,
+        source: req.query,
+        document: entry.document,
+        definition: operation,
+      },
+    };
   };
 
   const middleware: RequestHandler = (req, res, next) => {

@@ -3,11 +3,13 @@
 //
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
 // authentication (bearer token / internal key / anonymous) and x-tenant-id → the one operation
-// resolved and checked (operation.ts: operation limits, anonymous validation, layer-1 authorization) → Apollo
+// resolved and checked (operation.ts: operation limits, anonymous validation, layer-1
+// authorization) → its cost refused over the maximum or charged to the caller's cost budgets
+// (limits/budgets.ts) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
 // response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
-// claims tokens → errors normalised and masked → meta added → the keyed mutation's response
-// saved (or its key released).
+// claims tokens → errors normalised and masked → meta and extensions.cost added → the keyed
+// mutation's response saved (or its key released).
 import { dirname, resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -39,6 +41,8 @@ import {
   sendRouterError,
 } from './http.ts';
 import { idempotencyPlugin } from './idempotency.ts';
+import { createCostControl } from './limits/budgets.ts';
+import { createLimiters, type LimiterStats } from './limits/limiter.ts';
 import { createOperationGate } from './operation.ts';
 import { formatRouterError, responseFinishing } from './plugins.ts';
 import { readinessCheck, type Readiness } from './readiness.ts';
@@ -75,6 +79,8 @@ export interface Router {
   tokenStats: TokenStats;
   /** External-issuer mapping counters (undefined when no external issuer is trusted). */
   externalIdentityStats: ExternalIdentityStats | undefined;
+  /** Where the limits are counted now (shared in Redis, or per process) and how often they fell back. */
+  limitStats: LimiterStats;
   ready(): Promise<Readiness>;
   listen(port: number, host?: string): Promise<Listening>;
   /** Closes every listener this router opened, then stops Apollo Server and the gateway. */
@@ -142,6 +148,11 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   });
   const store =
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
+  // Every limit's counters (limits/): in the shared store's Redis, else in this process.
+  const limiters = createLimiters({ store, log });
+  // Each operation's cost (@cost/@listSize): refused over OPERATION_MAX_COST, charged to the
+  // caller's cost budgets by plan tier, reported in extensions.cost (limits/budgets.ts).
+  const cost = createCostControl({ supergraphSdl: sdl, settings: config, limiters, log });
 
   applyGatewayTelemetrySwitch(config);
   const gateway = new ApolloGateway({
@@ -171,6 +182,9 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
         : ApolloServerPluginLandingPageDisabled(),
       gate.plugin,
       responseFinishing(log),
+      // extensions.cost beside meta; before idempotency, so a keyed mutation's saved response
+      // carries its cost and a replay is the saved body, byte for byte.
+      cost.plugin,
       // After responseFinishing: a replay puts back the saved body it stamped.
       idempotencyPlugin({
         store,
@@ -188,6 +202,8 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   const ready = readinessCheck(supergraph.subgraphs, () => running, { ...opts.readiness, store: () => store.ping() });
   const app = express();
   app.disable('x-powered-by');
+  // req.ip: the TCP peer, or what X-Forwarded-For says when the peer is a trusted proxy.
+  app.set('trust proxy', config.TRUSTED_PROXIES ?? false);
   app.set('etag', false);
 
   app.use((req, res, next) => {
@@ -209,9 +225,13 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     if (!running || [...listeners].some((l) => l.draining))
       return void res.status(503).json({ status: 'unavailable', reason: 'shutting down' });
     const r = await ready();
-    res
-      .status(r.ready ? 200 : 503)
-      .json({ status: r.ready ? 'ready' : 'unavailable', subgraphs: r.subgraphs, store: r.store });
+    res.status(r.ready ? 200 : 503).json({
+      status: r.ready ? 'ready' : 'unavailable',
+      subgraphs: r.subgraphs,
+      store: r.store,
+      // shared (Redis) | local (Redis unreachable: per-process limits) | memory (no Redis)
+      limits: limiters.stats.mode,
+    });
   });
 
   const authenticate: RequestHandler = async (req, res, next) => {
@@ -233,6 +253,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       ...requestMeta,
       caller: auth.caller,
       forward: forwarded.forward,
+      clientAddress: req.ip ?? req.socket.remoteAddress ?? 'unknown',
       ...(certificate ? { clientCertificate: certificate } : {}),
     };
     res.locals.context = context;
@@ -247,6 +268,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     checkGraphQLBody,
     authenticate,
     gate.middleware,
+    cost.middleware,
     graphql,
   );
   app.get(
@@ -260,6 +282,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
       next();
     },
     gate.middleware,
+    cost.middleware,
     graphql,
   );
   app.all('/graphql', (_req, res) => {
@@ -275,6 +298,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     supergraph,
     tokenStats: tokens.stats,
     externalIdentityStats: externalIdentities?.stats,
+    limitStats: limiters.stats,
     ready,
     async listen(port, host = '127.0.0.1') {
       const l = await listen(app, port, host, '/graphql', tlsServerOptions(config));

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allow, hasPermission, isAuthenticated, isInternal } from '../../lib/src/shield.ts';
+import { allow, and, hasPermission, isAuthenticated, isInternal } from '../../lib/src/shield.ts';
 import {
   ACCOUNTS,
   ORDERS,
@@ -180,6 +180,23 @@ describe('schema check on fixture subgraphs', () => {
         'AUTHZ_DIRECTIVE_TIGHTENED:Query.order',
         'AUTHZ_RULE_TIGHTENED:orders/Query.order',
       ]);
+    });
+
+    it('the same rule written in another order is no change', async () => {
+      const rule = (order: 'ab' | 'ba') => {
+        const [a, b] = [hasPermission('orders:read'), isAuthenticated];
+        return order === 'ab' ? and(a, b) : and(b, a);
+      };
+      const trees = (order: 'ab' | 'ba') => ({
+        ...TREES,
+        orders: { ...TREES.orders!, Query: { ...TREES.orders!.Query, order: rule(order) } },
+      });
+      const before = checkInput({ trees: trees('ab') }).committed;
+      const r = await runSchemaCheck({
+        ...checkInput({ trees: trees('ba') }),
+        base: { label: 'and(a, b)', supergraph: before.supergraph, access: before.access },
+      });
+      expect(r.changes.filter((c) => c.layer === 'subgraph')).toEqual([]);
     });
 
     it('a field that lost its shield rule', async () => {

@@ -506,6 +506,8 @@ function shieldChanges(
         RuleDescription | undefined,
       ];
       if (was !== undefined && JSON.stringify(was) === JSON.stringify(is)) continue;
+      // The same rule written differently (e.g. and(a, b) became and(b, a)): no change.
+      if (was !== undefined && is !== undefined && ruleImplies(is, was) && ruleImplies(was, is)) continue;
       const where = `${s.name} ${coordinate}`;
       if (was !== undefined && (is === undefined || (is === FALLBACK_DENY && was !== FALLBACK_DENY)))
         out.push(

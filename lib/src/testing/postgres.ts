@@ -6,11 +6,11 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { readConfig, testEnvSchema } from '../config.ts';
+import { freePort } from './http.ts';
 
 /** True when a private server can be made (TEST_POSTGRES_BIN is set): the outage tests run only then. */
 export const canStartPrivatePostgres = (): boolean => Boolean(readConfig(testEnvSchema).TEST_POSTGRES_BIN);
@@ -31,17 +31,6 @@ export interface PrivatePostgres {
   /** Starts it again on the same port; resolves once it accepts connections. */
   start(): Promise<void>;
   destroy(): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {

@@ -64,9 +64,9 @@ function recorder(): Recorder {
   return r;
 }
 
-const FED = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])`;
+const FED = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize", "@composeDirective"])`;
 
-export const AUTH_SDL = `${FED.replace('"@requiresScopes"]', '"@requiresScopes", "@inaccessible"]')}
+export const AUTH_SDL = `${FED.replace('"@requiresScopes"', '"@requiresScopes", "@inaccessible"')}
 """Any JSON value."""
 scalar JSON
 type Query {
