@@ -232,7 +232,11 @@ describe('one operation, resolved once and checked (operationName variants throu
         400,
       );
     }
-    const me = await send({ query: two, operationName: 'Me' }, dev);
+    // The document is validated whole against the caller's own schema (as GraphQL validates a
+    // document whole): one holding an operation the caller may not run is refused by name too...
+    await refused(() => send({ query: two, operationName: 'Me' }, dev), 'FORBIDDEN', 403);
+    // ...while a document of operations it may run serves the one named.
+    const me = await send({ query: `${web.get('Me')!}\n${web.get('Jobs')!}`, operationName: 'Me' }, dev);
     expect(me.body.data?.me).toBeTruthy();
   });
 

@@ -17,7 +17,7 @@ import {
 import type { Caller } from '@eventzr/lib/claims';
 import { forbidden, unauthenticated } from '@eventzr/lib/errors';
 import { internalOnly, isInternalScope } from '@eventzr/lib/authz-check';
-import type { SecurityMap } from './supergraph.ts';
+import type { FieldRequirement, SecurityMap } from './supergraph.ts';
 
 export { isInternalScope };
 
@@ -60,7 +60,7 @@ function fragmentsReachable(
 }
 
 /** Root field selections, looking through fragments and inline fragments at the root. */
-function rootFields(
+export function rootFields(
   selectionSet: SelectionSetNode,
   all: ReadonlyMap<string, FragmentDefinitionNode>,
   seen = new Set<string>(),
@@ -138,6 +138,18 @@ export function scopesOf(caller: Caller): ReadonlySet<string> {
   if (caller.kind === 'user') return new Set(caller.permissions.filter((p) => !isInternalScope(p)));
   if (caller.kind === 'internal') return new Set(caller.scopes.filter(isInternalScope));
   return new Set();
+}
+
+/**
+ * Whether a caller holding `held` (scopesOf) may select a field with requirement `req` (undefined:
+ * none): the rule refusal() applies, for one field. The caller schemas (caller-schema.ts) keep
+ * exactly the fields this allows, so what introspection shows a caller is what layer 1 lets it call.
+ */
+export function mayCall(kind: Caller['kind'], held: ReadonlySet<string>, req: FieldRequirement | undefined): boolean {
+  if (!req) return true;
+  if (kind === 'anonymous') return false;
+  if (kind === 'internal' && req.authenticated && !internalOnly(req)) return false;
+  return req.scopes.every((alternatives) => alternatives.some((all) => all.every((s) => held.has(s))));
 }
 
 /**

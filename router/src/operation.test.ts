@@ -9,7 +9,8 @@ import { buildSchema, isInterfaceType, isObjectType, parse, validate, type Opera
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '@eventzr/lib/claims';
 import { ROOT } from '@eventzr/lib/registry';
-import { attacks, nonPublicNames, quotedNames } from './__fixtures__/attacks.ts';
+import { attacks, namesOutside, nonPublicNames, quotedNames, writtenNames } from './__fixtures__/attacks.ts';
+import { internalScopes, internalWith, userWith } from './__fixtures__/callers.ts';
 import { DEFAULT_OPERATION_LIMITS } from './limits/operation-limits.ts';
 import {
   documentCache,
@@ -18,7 +19,7 @@ import {
   type GateAnswer,
   type OperationRequest,
 } from './operation.ts';
-import { publicSchemaOf } from './public-schema.ts';
+import { callerSchemaOf, capabilityOf, publicSchemaOf, scopesNamed } from './caller-schema.ts';
 import { loadSupergraph } from './supergraph.ts';
 
 const supergraph = loadSupergraph(readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8'));
@@ -37,8 +38,8 @@ const USER: Caller = {
   planTier: 'professional',
 } as Caller;
 
-function gate(production = false) {
-  const g = createOperationGate({ security, production });
+function gate(production = false, introspection?: boolean) {
+  const g = createOperationGate({ security, production, introspection });
   g.setSchema(api);
   return g;
 }
@@ -171,14 +172,17 @@ describe('work per request', () => {
     };
     for (let i = 0; i < 5; i++) expect(g.check(req).ok).toBe(true);
     expect(g.check({ ...req, operationName: '' }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1, limitChecks: 1 });
-    // A user's request of the same document reuses the parse and the requirements.
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 0, requirements: 1, limitChecks: 1 });
+    // A user's request of the same document reuses the parse and the requirements; it is
+    // validated against the user's schema once, which every caller with the same permissions shares.
     expect(g.check({ ...req, caller: USER }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, requirements: 1, limitChecks: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1, limitChecks: 1 });
+    expect(g.check({ ...req, caller: { ...USER, userId: 'another' } as Caller }).ok).toBe(true);
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1, limitChecks: 1 });
     // A new schema (the gateway reloaded) starts afresh.
     g.setSchema(api);
     expect(g.check(req).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, requirements: 2, limitChecks: 2 });
+    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, callerValidations: 1, requirements: 2, limitChecks: 2 });
   });
 
   it('a refusal by the limits is cached with the document too: measured once per operation, before any validation', () => {
@@ -191,11 +195,11 @@ describe('work per request', () => {
     const query = 'query Deep { me { tenant { id } } } query Shallow { me { id } }';
     const deep: OperationRequest = { query, operationName: 'Deep', method: 'POST', caller: ANON };
     for (let i = 0; i < 3; i++) expect(outcome(g.check(deep))).toBe('400 OPERATION_LIMIT_EXCEEDED');
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, requirements: 0, limitChecks: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, callerValidations: 0, requirements: 0, limitChecks: 1 });
     // The other operation of the same document is measured on its own (and is within the limits).
     expect(outcome(g.check({ ...deep, operationName: 'Shallow', caller: USER }))).toBe('ok query Shallow');
     expect(outcome(g.check({ ...deep, operationName: 'Shallow', caller: USER }))).toBe('ok query Shallow');
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, requirements: 1, limitChecks: 2 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, callerValidations: 1, requirements: 1, limitChecks: 2 });
     // Over the token limit: remembered like a syntax error, the text is not read again.
     const big: OperationRequest = { ...deep, query: `{ ${'__typename '.repeat(6000)}}` };
     for (let i = 0; i < 3; i++) expect(outcome(g.check(big))).toBe('400 OPERATION_LIMIT_EXCEEDED');
@@ -305,6 +309,161 @@ describe('anonymous validation sees the public schema only', () => {
       400,
       ['Cannot query field "acessToken" on type "LoginPayload".', 'GRAPHQL_VALIDATION_FAILED'],
     ]);
+  });
+});
+
+describe('authenticated callers are validated against their own schema', () => {
+  const CALLERS: Record<string, Caller> = {
+    // A token granting jobs:read and no role: fewer scopes than any role.
+    reader: userWith([], ['jobs:read']),
+    user: userWith(['user']),
+    admin: userWith(['admin']),
+    internal: internalWith(internalScopes(security)),
+  };
+  const hiddenCache = new Map<Caller, Set<string>>();
+  const hiddenFrom = (caller: Caller) => {
+    let hidden = hiddenCache.get(caller);
+    if (!hidden)
+      hiddenCache.set(
+        caller,
+        (hidden = namesOutside(api, callerSchemaOf(api, security, capabilityOf(caller, scopesNamed(security))).names)),
+      );
+    return hidden;
+  };
+  /** Names outside the caller's schema that a message names and the document did not write. */
+  const leaked = (caller: Caller, query: string, message: string) => {
+    const hidden = hiddenFrom(caller);
+    const written = writtenNames(query);
+    return quotedNames(message).filter((n) => hidden.has(n) && !written.has(n));
+  };
+
+  it("no message names anything outside the caller's schema that the document did not write (production and development)", () => {
+    const docs = attacks(api);
+    for (const [name, caller] of Object.entries(CALLERS)) {
+      const hidden = hiddenFrom(caller);
+      const seen = new Set<string>();
+      for (const production of [true, false]) {
+        const g = gate(production);
+        for (const query of docs) {
+          const a = g.check({ query, operationName: undefined, method: 'POST', caller });
+          if (a.ok) continue;
+          seen.add(`${a.status}`);
+          for (const e of a.errors) {
+            const names = quotedNames(e.message).filter((n) => hidden.has(n) && !writtenNames(query).has(n));
+            expect(names, `${name}: ${query} → ${e.message}`).toEqual([]);
+            if (production) expect(e.message, query).not.toMatch(/Did you mean/);
+          }
+        }
+      }
+      // Known fields it may not call (layer 1's 403) and ordinary validation errors were both exercised.
+      expect([...seen].sort(), name).toEqual(['400', '403']);
+    }
+  });
+
+  it('the same attacks validated against the full schema would name such things to every one of them: the check can fail', () => {
+    for (const [name, caller] of Object.entries(CALLERS)) {
+      const leaks = attacks(api).flatMap((query) =>
+        validate(api, parse(query)).flatMap((e) => leaked(caller, query, e.message)),
+      );
+      expect(leaks.length, name).toBeGreaterThan(5);
+    }
+  });
+
+  it("a known field the caller may not call keeps layer 1's answer, and nothing below it is validated", () => {
+    const g = gate(false);
+    const user = CALLERS.user!;
+    const a = g.check({ query: '{ workers { totlCount } }', operationName: undefined, method: 'POST', caller: user });
+    expect(outcome(a)).toBe('403 FORBIDDEN');
+    expect(!a.ok && a.errors[0]!.message).toBe('Missing required permission: jobs:admin');
+    // What validation against the full schema would have said instead.
+    expect(validate(api, parse('{ workers { totlCount } }')).map((e) => e.message)).toEqual([
+      'Cannot query field "totlCount" on type "WorkerConnection". Did you mean "totalCount"?',
+    ]);
+    // Internal callers asking for a user's field: 403 as before.
+    const me = g.check({ query: '{ me { id } }', operationName: undefined, method: 'POST', caller: CALLERS.internal! });
+    expect(!me.ok && [me.status, me.errors[0]!.message]).toEqual([403, 'A user token is required']);
+  });
+
+  it("a misspelling is an ordinary 400 whose suggestions (development only) come from the caller's schema", () => {
+    const check = (query: string, caller: Caller, production = false) => {
+      const a = gate(production).check({ query, operationName: undefined, method: 'POST', caller });
+      return a.ok
+        ? 'ok'
+        : `${a.status} ${String(a.errors[0]!.extensions.code)} ${a.errors.map((e) => e.message).join(' | ')}`;
+    };
+    // "worker" is one letter off `workers`, which only admins may call.
+    expect(check('{ worker { totalCount } }', CALLERS.admin!)).toMatch(/Did you mean "workers"/);
+    expect(check('{ worker { totalCount } }', CALLERS.user!)).not.toMatch(/workers/);
+    expect(check('{ worker { totalCount } }', CALLERS.user!)).toMatch(
+      /^400 GRAPHQL_VALIDATION_FAILED Cannot query field "worker" on type "Query"/,
+    );
+    expect(validate(api, parse('{ worker { totalCount } }'))[0]!.message).toMatch(/Did you mean "workers"/);
+    expect(check('{ jobMetric { queued } }', CALLERS.user!)).toMatch(/Did you mean "jobMetrics"/);
+    expect(check('{ jobMetric { queued } }', CALLERS.user!, true)).not.toMatch(/Did you mean/);
+    // A type outside its schema is unknown to it, exactly like a type that does not exist.
+    const outside = check('query ($v: SetTenantJobQuotaInput) { __typename }', CALLERS.user!, true);
+    const none = check('query ($v: NoSuchInput) { __typename }', CALLERS.user!, true);
+    expect(outside).toMatch(/^400 GRAPHQL_VALIDATION_FAILED Unknown type "SetTenantJobQuotaInput"\./);
+    expect(outside.replace('SetTenantJobQuotaInput', 'X')).toBe(none.replace('NoSuchInput', 'X'));
+    expect(check('query ($v: SetTenantJobQuotaInput) { __typename }', CALLERS.admin!, true)).toMatch(
+      /^400 .*never used/,
+    );
+  });
+
+  it('a document is validated whole: a field the caller may not call in another operation refuses it', () => {
+    const g = gate();
+    const query = 'query Me { me { id } } query Workers { workers { totlCount } }';
+    for (const operationName of ['Me', 'Workers']) {
+      const a = g.check({ query, operationName, method: 'POST', caller: CALLERS.user! });
+      expect(outcome(a), operationName).toBe('403 FORBIDDEN');
+      expect(!a.ok && a.errors[0]!.message).toBe('Missing required permission: jobs:admin');
+    }
+    expect(outcome(g.check({ query, operationName: 'Me', method: 'POST', caller: CALLERS.admin! }))).toBe(
+      '400 GRAPHQL_VALIDATION_FAILED',
+    );
+  });
+});
+
+describe("introspection: answered from the caller's schema, where enabled", () => {
+  const user = userWith(['user']);
+  const check = (g: ReturnType<typeof gate>, query: string, caller: Caller) =>
+    g.check({ query, operationName: undefined, method: 'POST', caller });
+
+  it('an operation of __schema / __type / __typename only is marked for the router to answer', () => {
+    const g = gate(false);
+    for (const query of [
+      '{ __schema { queryType { name } } }',
+      '{ __type(name: "Job") { name } __typename }',
+      '{ __typename }',
+    ])
+      for (const caller of [ANON, user]) {
+        const a = check(g, query, caller);
+        expect(a.ok && a.operation.introspection, query).toBe(true);
+      }
+    const a = check(g, '{ me { id } __typename }', user);
+    expect(a.ok && a.operation.introspection).toBeUndefined();
+  });
+
+  it('next to ordinary root fields (directly or through fragments) → 400, whoever asks', () => {
+    const g = gate(false);
+    for (const query of [
+      '{ __schema { queryType { name } } me { id } }',
+      '{ ...F } fragment F on Query { __type(name: "Job") { name } jobMetrics { queued } }',
+    ]) {
+      const a = check(g, query, user);
+      expect(outcome(a), query).toBe('400 GRAPHQL_VALIDATION_FAILED');
+      expect(!a.ok && a.errors[0]!.message).toMatch(/cannot be combined with other root fields/);
+    }
+  });
+
+  it('disabled (production by default): __schema / __type refused for users as for everyone; __typename served', () => {
+    const off = gate(true);
+    for (const caller of [user, userWith(['admin']), internalWith(internalScopes(security))]) {
+      expect(outcome(check(off, '{ __schema { queryType { name } } }', caller))).toBe('400 GRAPHQL_VALIDATION_FAILED');
+      expect(outcome(check(off, '{ __type(name: "Job") { name } }', caller))).toBe('400 GRAPHQL_VALIDATION_FAILED');
+      expect(outcome(check(off, '{ __typename }', caller))).toBe('ok query (anonymous)');
+    }
+    expect(outcome(check(gate(true, true), '{ __schema { queryType { name } } }', user))).toBe('ok query (anonymous)');
   });
 });
 

@@ -17,19 +17,25 @@
 // Apollo's request (which is what the gateway reads) and refuses to go on when Apollo resolved
 // anything else.
 //
-// Anonymous callers are validated against the public part of the schema only (public-schema.ts)
-// before anything else: a document that steps outside it (a protected or unknown root field, a
-// field a public type keeps from them, a non-public type) is 401 UNAUTHENTICATED with one fixed
-// message, whatever exists beyond; other validation errors name only what is public (or what the
-// caller wrote), without suggestions in production.
+// Every caller's document is validated against that caller's own schema (caller-schema.ts)
+// before anything else. Anonymous callers (the public schema): a document that steps outside it
+// (a protected or unknown root field, a field a public type keeps from them, a non-public type)
+// is 401 UNAUTHENTICATED with one fixed message, whatever exists beyond. Users and internal
+// callers: a field the full schema has and theirs lacks is refused by layer 1 as before (403 /
+// 401, naming the permission it needs); a type outside their schema is unknown to them. Other
+// validation errors name only what the caller's schema holds (or what the caller wrote), without
+// suggestions in production. An operation of `__schema` / `__type` / `__typename` only is answered
+// by the router from the caller's schema (plugin below: introspection shows each caller its own
+// schema); introspection next to ordinary root fields is refused (400).
 //
 // The limits come first, for every caller: they read the document's syntax only, so their answer
 // (the limit and its maximum) tells an anonymous caller nothing about the schema, and a document
 // over them costs no validation (the expensive part, and what an oversized document attacks).
 //
-// Parsing, the limit checks, the anonymous validation and the requirements are cached per
-// document text in a bounded LRU, so a repeated document costs a Map lookup.
-import type { ApolloServerPlugin } from '@apollo/server';
+// Parsing, the limit checks, the validations and the requirements are cached per document text
+// in a bounded LRU (validations per caller capability too), so a repeated document costs a Map
+// lookup.
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { LRUCache } from 'lru-cache';
 import {
@@ -37,6 +43,7 @@ import {
   GraphQLError,
   Kind,
   KnownTypeNamesRule,
+  execute,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -46,8 +53,8 @@ import {
   type OperationTypeNode,
   type ValidationRule,
 } from 'graphql';
-import type { Caller } from '@eventzr/lib/claims';
-import { httpStatusOf, maskError, unauthenticated } from '@eventzr/lib/errors';
+import { ANONYMOUS, type Caller } from '@eventzr/lib/claims';
+import { forbidden, httpStatusOf, maskError, unauthenticated } from '@eventzr/lib/errors';
 import { operationRequirements, refusal, type OperationRequirements } from './authorization.ts';
 import type { RouterContext } from './context.ts';
 import { metaOf } from './http.ts';
@@ -57,7 +64,14 @@ import {
   parseDocument,
   type OperationLimits,
 } from './limits/operation-limits.ts';
-import { publicSchemaOf, type PublicSchema } from './public-schema.ts';
+import {
+  callerSchemas,
+  introspectionShape,
+  validateForCaller,
+  type CallerSchemas,
+  type CallerVerdict,
+  type PublicSchema,
+} from './caller-schema.ts';
 import type { SecurityMap } from './supergraph.ts';
 import { mtlsRefusal, type ClientCertificate, type MtlsPolicy } from './tls.ts';
 
@@ -72,6 +86,8 @@ export interface CheckedOperation {
   document: DocumentNode;
   /** The operation's node in `document`. */
   definition: OperationDefinitionNode;
+  /** Its root selections are introspection only: the router answers it from the caller's schema. */
+  introspection?: true;
 }
 
 export interface OperationRequest {
@@ -92,6 +108,8 @@ export interface GateStats {
   parses: number;
   /** Validations against the public schema (anonymous callers, once per document). */
   publicValidations: number;
+  /** Validations against a user's or internal caller's schema (once per document and capability). */
+  callerValidations: number;
   /** Layer-1 requirement computations (once per document and operation). */
   requirements: number;
   /** Operation limit checks (once per document and operation). */
@@ -104,6 +122,8 @@ interface DocumentEntry {
   operations: readonly OperationDefinitionNode[];
   /** Anonymous callers' validation: null when the document is valid against the public schema. */
   publicVerdict?: GateAnswer | null;
+  /** Other callers' validations, by capability (a few kept per document). */
+  callerVerdicts?: Map<string, CallerVerdict>;
   requirements: Map<OperationDefinitionNode, OperationRequirements>;
   /** Each operation's limit refusal, null when it is within the limits. */
   limits: Map<OperationDefinitionNode, GraphQLError | null>;
@@ -190,6 +210,11 @@ export function validatePublic(pub: PublicSchema, document: DocumentNode, produc
   const outside = { found: false };
   const errors = validate(pub.schema, document, [...PUBLIC_RULES, boundaryRule(pub, outside)]);
   if (outside.found) return { ok: false, status: 401, errors: [unauthenticated(OUTSIDE_PUBLIC)] };
+  return validationFailure(errors, production);
+}
+
+/** 400 GRAPHQL_VALIDATION_FAILED for `errors` (suggestions removed in production); null for none. */
+function validationFailure(errors: readonly GraphQLError[], production: boolean): GateAnswer | null {
   if (errors.length === 0) return null;
   return {
     ok: false,
@@ -209,9 +234,23 @@ export function validatePublic(pub: PublicSchema, document: DocumentNode, produc
 /** Apollo's hideSchemaDetailsFromClientErrors, for the answers given here. */
 const withoutSuggestions = (message: string) => message.replace(/ ?Did you mean(.+?)\?$/, '');
 
+/**
+ * A document that selects what the caller may not call in an operation other than the one it
+ * runs (which layer 1 passed): refused whole, as an anonymous caller's is, since Apollo would
+ * otherwise validate the rest of it against the full schema.
+ */
+const OUTSIDE_CALLER = 'The document selects fields your permissions do not allow';
+
+/** Caller verdicts kept per document (distinct capabilities sending the same text). */
+const VERDICTS_PER_DOCUMENT = 16;
+
 export interface OperationGateOptions {
   security: SecurityMap;
   production: boolean;
+  /** Introspection enabled (INTROSPECTION; default: outside production). */
+  introspection?: boolean;
+  /** Caller schemas kept, one per distinct capability (default 256). */
+  callerSchemaEntries?: number;
   /** Fields that need a verified client certificate (ROUTER_MTLS_CA); undefined: none. */
   mtls?: MtlsPolicy | undefined;
   /** What one operation may ask (default DEFAULT_OPERATION_LIMITS; config.ts OPERATION_MAX_*). */
@@ -237,9 +276,16 @@ export interface OperationGate {
 export function createOperationGate(opts: OperationGateOptions): OperationGate {
   const { security, production } = opts;
   const limits = opts.limits ?? DEFAULT_OPERATION_LIMITS;
-  let schemas: { api: GraphQLSchema; pub: PublicSchema } | undefined;
+  const introspection = opts.introspection ?? !production;
+  let schemas: { api: GraphQLSchema; pub: PublicSchema; callers: CallerSchemas } | undefined;
   const documents = documentCache<DocumentEntry>(opts.cacheEntries ?? 1000, opts.cacheChars ?? 8_000_000);
-  const stats: GateStats = { parses: 0, publicValidations: 0, requirements: 0, limitChecks: 0 };
+  const stats: GateStats = {
+    parses: 0,
+    publicValidations: 0,
+    callerValidations: 0,
+    requirements: 0,
+    limitChecks: 0,
+  };
 
   const entryOf = (query: string): DocumentEntry => {
     let entry = documents.get(query);
@@ -265,7 +311,7 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
 
   const check = (req: OperationRequest): GateAnswer => {
     if (!schemas) throw new Error('operation gate used before the gateway loaded its schema');
-    const { api, pub } = schemas;
+    const { api, pub, callers } = schemas;
     if (typeof req.operationName !== 'string' && req.operationName != null)
       return fail(400, 'BAD_REQUEST', '`operationName` must be a string');
     const entry = entryOf(req.query);
@@ -298,6 +344,29 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
       }
       if (entry.publicVerdict) return entry.publicVerdict;
     }
+    let verdict: CallerVerdict | undefined;
+    if (req.caller.kind !== 'anonymous') {
+      const cs = callers.of(req.caller);
+      const verdicts = (entry.callerVerdicts ??= new Map());
+      verdict = verdicts.get(cs.key);
+      if (!verdict) {
+        stats.callerValidations++;
+        verdict = validateForCaller(cs, api, entry.document, introspection);
+        if (verdicts.size >= VERDICTS_PER_DOCUMENT) verdicts.delete(verdicts.keys().next().value!);
+        verdicts.set(cs.key, verdict);
+      }
+      if (!verdict.forbidden) {
+        const failed = validationFailure(verdict.errors, production);
+        if (failed) return failed;
+      }
+    }
+    const shape = introspectionShape(entry.document, operation);
+    if (shape === 'mixed')
+      return fail(
+        400,
+        'GRAPHQL_VALIDATION_FAILED',
+        'Introspection (__schema, __type) cannot be combined with other root fields: send it as an operation of its own.',
+      );
     // graphql-js 16 validates nothing under a root type the schema lacks (there is no
     // Subscription here), and the gateway's planner would then throw: a 500 for a bad request.
     if (!api.getRootType(operation.operation))
@@ -315,7 +384,8 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
     }
     const refused =
       refusal(requirements, req.caller) ??
-      mtlsRefusal(opts.mtls, requirements.scopes, req.caller, req.clientCertificate);
+      mtlsRefusal(opts.mtls, requirements.scopes, req.caller, req.clientCertificate) ??
+      (verdict?.forbidden ? outsideRefusal(api, entry, req.caller) : undefined);
     if (refused) return { ok: false, status: httpStatusOf[String(refused.extensions.code)] ?? 400, errors: [refused] };
     return {
       ok: true,
@@ -325,8 +395,24 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
         source: req.query,
         document: entry.document,
         definition: operation,
+        ...(shape === 'only' ? { introspection: true as const } : {}),
       },
     };
+  };
+
+  /** Layer 1's refusal of another operation of the document, or a fixed 403. */
+  const outsideRefusal = (api: GraphQLSchema, entry: DocumentEntry, caller: OperationRequest['caller']) => {
+    for (const other of entry.operations) {
+      let requirements = entry.requirements.get(other);
+      if (!requirements) {
+        stats.requirements++;
+        requirements = operationRequirements(api, entry.document!, other, security);
+        entry.requirements.set(other, requirements);
+      }
+      const refused = refusal(requirements, caller);
+      if (refused) return refused;
+    }
+    return forbidden(OUTSIDE_CALLER);
   };
 
   const middleware: RequestHandler = (req, res, next) => {
@@ -381,6 +467,31 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
       // document holds that one operation only. "" (or anything else) can no longer differ.
       if (checked) request.operationName = checked.name;
       return {
+        // Introspection shows each caller its own schema: executed here, on that schema, never by
+        // the gateway (which would answer from the full one). No subgraph is called.
+        async responseForOperation({ document, request: { variables } }) {
+          if (!checked?.introspection || !schemas) return null;
+          const result = await execute({
+            schema: schemas.callers.of(contextValue.caller).schema,
+            document,
+            operationName: checked.name,
+            variableValues: variables,
+          });
+          const errors = result.errors?.map((e) => ({
+            ...e.toJSON(),
+            extensions: { code: 'BAD_USER_INPUT', ...e.extensions },
+          }));
+          return {
+            http: { status: result.data === undefined && errors ? 400 : undefined, headers: new HeaderMap() },
+            body: {
+              kind: 'single',
+              singleResult: {
+                ...(result.data !== undefined ? { data: result.data } : {}),
+                ...(errors ? { errors } : {}),
+              },
+            },
+          };
+        },
         async didResolveOperation({ operation, source }) {
           const same =
             checked !== undefined &&
@@ -395,7 +506,8 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
   };
 
   function setSchema(apiSchema: GraphQLSchema) {
-    schemas = { api: apiSchema, pub: publicSchemaOf(apiSchema, security) };
+    const callers = callerSchemas(apiSchema, security, opts.callerSchemaEntries);
+    schemas = { api: apiSchema, pub: callers.of(ANONYMOUS), callers };
     documents.clear();
   }
 

@@ -347,7 +347,12 @@ describe('one operation, resolved once, checked, then executed (operationName va
     const viewer = bearer(await userToken({ roles: ['viewer'] }));
     const mixed = 'query Workers { workers { id } } query Me { me { id } }';
     expectRefused(await post(url, { query: mixed, operationName: 'Workers' }, viewer), 403, 'FORBIDDEN');
-    expect((await post(url, { query: mixed, operationName: 'Me' }, viewer)).status).toBe(200);
+    // A document is validated whole against the caller's own schema: one that selects what the
+    // caller may not call is refused whichever operation is named (the gateway would validate the
+    // rest against the full schema, and whether that passed would tell the caller about it).
+    expectRefused(await post(url, { query: mixed, operationName: 'Me' }, viewer), 403, 'FORBIDDEN');
+    expect(fx.calls()).toEqual([]);
+    expect((await post(url, { query: two, operationName: 'Me' }, viewer)).status).toBe(200);
   });
 
   it('GET never runs a mutation (405, Allow: POST); the query of a query+mutation document runs when named', async () => {

@@ -143,6 +143,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
   const gate = createOperationGate({
     security: supergraph.security,
     production,
+    introspection,
     mtls: mtlsPolicy(config),
     limits: operationLimitsOf(config),
   });

@@ -1,7 +1,7 @@
 // What an anonymous attacker sends to map a schema, derived from the schema itself (every root
 // field, misspelled, with arguments it lacks or wrong values; fragments and variables on every
 // type), and the names such an attacker must not learn: every name of the API schema that its
-// public part (public-schema.ts) does not hold.
+// public part (caller-schema.ts) does not hold.
 import {
   getNamedType,
   isEnumType,
@@ -10,12 +10,17 @@ import {
   isObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { publicSchemaOf } from '../public-schema.ts';
+import { publicSchemaOf } from '../caller-schema.ts';
 import type { SecurityMap } from '../supergraph.ts';
 
 /** Every name of the API schema that the public part does not hold. */
 export function nonPublicNames(schema: GraphQLSchema, security: SecurityMap): Set<string> {
-  const pub = publicSchemaOf(schema, security).names;
+  return namesOutside(schema, publicSchemaOf(schema, security).names);
+}
+
+/** Every name of the API schema that `names` (a caller schema's) lacks. */
+export function namesOutside(schema: GraphQLSchema, names: ReadonlySet<string>): Set<string> {
+  const pub = names;
   const all = new Set<string>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
@@ -29,6 +34,9 @@ export function nonPublicNames(schema: GraphQLSchema, security: SecurityMap): Se
   }
   return new Set([...all].filter((n) => !pub.has(n)));
 }
+
+/** Every name a document writes (a message may repeat those to its sender). */
+export const writtenNames = (document: string): Set<string> => new Set(document.match(/[_A-Za-z][_0-9A-Za-z]*/g) ?? []);
 
 /** The schema names a message mentions: graphql-js quotes each one ("Type", "Type.field", "$var"). */
 export function quotedNames(message: string): string[] {

@@ -6,7 +6,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { Caller } from '@eventzr/lib/claims';
 import { parseConfig } from '@eventzr/lib/config';
@@ -329,6 +329,16 @@ export async function startFixtures(): Promise<Fixtures> {
       await database.destroy();
     },
   };
+}
+
+/** The API schema the gateway serves for the fixture supergraph (what every caller's schema is cut from). */
+export function fixtureApiSchema(): GraphQLSchema {
+  const result = composeServices([
+    { name: 'auth', typeDefs: parse(AUTH_SDL) },
+    { name: 'jobs', typeDefs: parse(JOBS_SDL) },
+  ]);
+  if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  return result.schema.toAPISchema().toGraphQLJSSchema();
 }
 
 export function composeFixtureSupergraph(
