@@ -205,7 +205,8 @@ describe('one operation, resolved once and checked (operationName variants throu
       expect(res.body.errors?.[0]?.message).toMatch(/only one root field/);
     }
     const many = Array.from({ length: 25 }, (_, i) => register(`r${i}`, `alias.${i}@example.com`)).join(' ');
-    await refused(() => send({ query: `mutation { ${many} }`, operationName: '' }), 'BAD_REQUEST', 400);
+    // Over the root-field limit (20): an operation limit, checked before anything else.
+    await refused(() => send({ query: `mutation { ${many} }`, operationName: '' }), 'OPERATION_LIMIT_EXCEEDED', 400);
     for (const email of [...emails, 'alias.0@example.com'])
       await expect(stack.login(email, 'Abcdefg1')).rejects.toThrow(/Invalid email or password/);
   });

@@ -34,6 +34,8 @@ const CLIENT_CODES = new Set<string>([
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE',
+  // The router's operation limits (router/src/limits/operation-limits.ts): HTTP 400.
+  'OPERATION_LIMIT_EXCEEDED',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);

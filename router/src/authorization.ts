@@ -21,20 +21,14 @@ import type { FieldRequirement, SecurityMap } from './supergraph.ts';
 
 export { isInternalScope };
 
-/**
- * Root field selections (distinct response keys, aliases included, `__typename` not) one
- * operation may make, whoever sends it. Each one is a resolver run and, behind the gateway, a
- * subgraph call: without a cap, one request can repeat an expensive mutation hundreds of times
- * under aliases and slip past any per-request rate limit. No contract operation selects more
- * than a handful.
- */
-export const MAX_ROOT_FIELDS = 20;
-
 /** What an operation needs, whoever sends it. Computed once per (document, operation). */
 export interface OperationRequirements {
   /** Every root field is a public one, `__typename`, or introspection. */
   publicOnly: boolean;
-  /** Distinct root response keys (aliases count, `__typename` does not): what executes at the root. */
+  /**
+   * Distinct root response keys (aliases count, `__typename` does not): what executes at the root.
+   * Everyone's cap on it is an operation limit (limits/operation-limits.ts, checked before this).
+   */
   rootFieldCount: number;
   authenticated: boolean;
   /**
@@ -169,8 +163,6 @@ function badRequest(message: string): GraphQLError {
 
 /** Why `caller` may not run an operation with these requirements, or undefined when it may. */
 export function refusal(req: OperationRequirements, caller: Caller): GraphQLError | undefined {
-  if (req.rootFieldCount > MAX_ROOT_FIELDS)
-    return badRequest(`An operation may select at most ${MAX_ROOT_FIELDS} root fields (aliases included)`);
   if (caller.kind === 'anonymous') {
     if (!req.publicOnly || req.authenticated || req.scopes.length > 0)
       return unauthenticated('Authentication required: send a bearer token');

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@eventzr/lib/config';
 import { testClaimsKeys } from '@eventzr/lib/testing';
-import { routerEnvSchema } from './config.ts';
+import { operationLimitsOf, routerEnvSchema } from './config.ts';
+import { DEFAULT_OPERATION_LIMITS } from './limits/operation-limits.ts';
 
 const secret = 's'.repeat(40);
 
@@ -12,6 +13,36 @@ describe('config', () => {
     expect(c.PORT).toBe(4000);
     expect(c.BODY_LIMIT).toBe(1024 * 1024);
     expect(c.DEVELOPMENT_AUTH_ENABLED).toBe(false);
+  });
+
+  it('operation limits: the documented defaults, each settable, a non-positive or non-integer one refused', () => {
+    const c = parseConfig(routerEnvSchema, { ROUTER_CLAIMS_SECRET: secret });
+    expect(operationLimitsOf(c)).toEqual(DEFAULT_OPERATION_LIMITS);
+    expect(DEFAULT_OPERATION_LIMITS).toEqual({
+      maxTokens: 5000,
+      maxDepth: 12,
+      maxIntrospectionDepth: 20,
+      maxAliases: 30,
+      maxRootFields: 20,
+      maxDirectives: 50,
+      maxFieldRepeats: 5,
+      maxValueDepth: 8,
+    });
+    const set = parseConfig(routerEnvSchema, {
+      ROUTER_CLAIMS_SECRET: secret,
+      OPERATION_MAX_DEPTH: '7',
+      OPERATION_MAX_ROOT_FIELDS: '3',
+      OPERATION_MAX_VALUE_DEPTH: '4',
+    });
+    expect(operationLimitsOf(set)).toMatchObject({ maxDepth: 7, maxRootFields: 3, maxValueDepth: 4, maxTokens: 5000 });
+    expect(() =>
+      parseConfig(routerEnvSchema, {
+        ROUTER_CLAIMS_SECRET: secret,
+        OPERATION_MAX_TOKENS: '0',
+        OPERATION_MAX_ALIASES: 'many',
+        OPERATION_MAX_FIELD_REPEATS: '1.5',
+      }),
+    ).toThrow(/OPERATION_MAX_TOKENS[\s\S]*OPERATION_MAX_ALIASES[\s\S]*OPERATION_MAX_FIELD_REPEATS/);
   });
 
   it('names every bad variable at once, without echoing secrets', () => {

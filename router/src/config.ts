@@ -22,6 +22,7 @@ import {
   subgraphSettings,
 } from '@eventzr/lib/config';
 import { storeEnv } from '@eventzr/lib/store';
+import { DEFAULT_OPERATION_LIMITS as LIMITS, type OperationLimits } from './limits/operation-limits.ts';
 import { costBudgetsSetting, smallestBudget } from './limits/budgets.ts';
 
 /** The subgraph whose routing URL's origin serves the access tokens' JWKS (also read by `npm start`). */
@@ -38,6 +39,46 @@ export const tokenIssuerSubgraph = z
 export const subgraphUrlSetting = httpUrl.describe(
   "where the subgraph's GraphQL endpoint is; default: the routing URL the supergraph records (the registry's)",
 );
+
+/** What one operation may ask (limits/operation-limits.ts); over any of them: 400 OPERATION_LIMIT_EXCEEDED. */
+const operationLimitsEnv = {
+  OPERATION_MAX_TOKENS: positiveInt(LIMITS.maxTokens).describe(
+    'most lexical tokens a GraphQL document may hold (the parser stops reading there; comments do not count)',
+  ),
+  OPERATION_MAX_DEPTH: positiveInt(LIMITS.maxDepth).describe(
+    'deepest field nesting of the operation (`{ a { b } }` is 2; fragments add no level; introspection apart)',
+  ),
+  OPERATION_MAX_INTROSPECTION_DEPTH: positiveInt(LIMITS.maxIntrospectionDepth).describe(
+    'deepest nesting under a root __schema / __type (getIntrospectionQuery nests 15 deep with its default typeDepth 9)',
+  ),
+  OPERATION_MAX_ALIASES: positiveInt(LIMITS.maxAliases).describe(
+    'most aliased fields in the operation (`__typename` included; a fragment spread twice counts twice)',
+  ),
+  OPERATION_MAX_ROOT_FIELDS: positiveInt(LIMITS.maxRootFields).describe(
+    'most root fields of the operation (distinct response keys, aliases included, `__typename` not): each is a resolver run',
+  ),
+  OPERATION_MAX_DIRECTIVES: positiveInt(LIMITS.maxDirectives).describe(
+    'most directive uses in the operation and the fragments it spreads',
+  ),
+  OPERATION_MAX_FIELD_REPEATS: positiveInt(LIMITS.maxFieldRepeats).describe(
+    'most times one field (response key) may be selected in one selection set, e.g. `{ me { id id id } }` is 3',
+  ),
+  OPERATION_MAX_VALUE_DEPTH: positiveInt(LIMITS.maxValueDepth).describe(
+    "deepest nesting of list and object values in the operation's arguments, e.g. `f(x: [[1]])` is 2 (the gateway's planner doubles its work per list level)",
+  ),
+};
+
+/** The operation limits a router config sets. */
+export const operationLimitsOf = (env: z.output<z.ZodObject<typeof operationLimitsEnv>>): OperationLimits => ({
+  maxTokens: env.OPERATION_MAX_TOKENS,
+  maxDepth: env.OPERATION_MAX_DEPTH,
+  maxIntrospectionDepth: env.OPERATION_MAX_INTROSPECTION_DEPTH,
+  maxAliases: env.OPERATION_MAX_ALIASES,
+  maxRootFields: env.OPERATION_MAX_ROOT_FIELDS,
+  maxDirectives: env.OPERATION_MAX_DIRECTIVES,
+  maxFieldRepeats: env.OPERATION_MAX_FIELD_REPEATS,
+  maxValueDepth: env.OPERATION_MAX_VALUE_DEPTH,
+});
 
 /** Express's named ranges for `trust proxy` (proxy-addr). */
 const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -164,6 +205,7 @@ const routerShape = {
   TOKEN_CACHE_MAX: positiveInt(10_000).describe('most verified access tokens kept in memory until their exp'),
   TRUSTED_PROXIES: trustedProxies,
   BODY_LIMIT: byteSize('1mb').describe('largest request body in bytes (or e.g. 512kb, 1mb); larger ones get 413'),
+  ...operationLimitsEnv,
   CORS_ORIGINS: optionalString
     .transform((v, ctx) => {
       const origins = (v ?? '')

@@ -11,7 +11,7 @@ import type { Caller } from '@eventzr/lib/claims';
 import { ROOT } from '@eventzr/lib/registry';
 import { attacks, namesOutside, nonPublicNames, quotedNames, writtenNames } from './__fixtures__/attacks.ts';
 import { internalScopes, internalWith, userWith } from './__fixtures__/callers.ts';
-import { MAX_ROOT_FIELDS } from './authorization.ts';
+import { DEFAULT_OPERATION_LIMITS } from './limits/operation-limits.ts';
 import {
   documentCache,
   createOperationGate,
@@ -88,9 +88,10 @@ describe('operationName variants: every request resolves to one checked operatio
       expect(check({ query: `{ ${JOBS} }`, operationName, caller: USER })).toBe('ok query (anonymous)');
       // Layer-1 scopes for a user: workers needs jobs:admin.
       expect(check({ query: '{ workers { totalCount } }', operationName, caller: USER })).toBe('403 FORBIDDEN');
-      // The root-field cap, whoever asks.
-      const many = `{ ${Array.from({ length: MAX_ROOT_FIELDS + 1 }, (_, i) => `j${i}: ${JOBS}`).join(' ')} }`;
-      expect(check({ query: many, operationName, caller: USER })).toBe('400 BAD_REQUEST');
+      // The root-field cap (an operation limit), whoever asks.
+      const many = `{ ${Array.from({ length: DEFAULT_OPERATION_LIMITS.maxRootFields + 1 }, (_, i) => `j${i}: ${JOBS}`).join(' ')} }`;
+      expect(check({ query: many, operationName, caller: USER })).toBe('400 OPERATION_LIMIT_EXCEEDED');
+      expect(check({ query: many, operationName })).toBe('400 OPERATION_LIMIT_EXCEEDED');
       // One public mutation: served.
       expect(check({ query: `mutation { ${REGISTER()} }`, operationName })).toBe('ok mutation (anonymous)');
     }
@@ -161,7 +162,7 @@ describe('operationName variants: every request resolves to one checked operatio
 });
 
 describe('work per request', () => {
-  it('parses a document once, validates it against the public schema once, computes requirements once', () => {
+  it('parses a document once, checks its limits once, validates it against the public schema once, computes requirements once', () => {
     const g = gate();
     const req: OperationRequest = {
       query: `mutation M { ${REGISTER()} }`,
@@ -171,17 +172,38 @@ describe('work per request', () => {
     };
     for (let i = 0; i < 5; i++) expect(g.check(req).ok).toBe(true);
     expect(g.check({ ...req, operationName: '' }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 0, requirements: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 0, requirements: 1, limitChecks: 1 });
     // A user's request of the same document reuses the parse and the requirements; it is
     // validated against the user's schema once, which every caller with the same permissions shares.
     expect(g.check({ ...req, caller: USER }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1, limitChecks: 1 });
     expect(g.check({ ...req, caller: { ...USER, userId: 'another' } as Caller }).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1 });
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 1, callerValidations: 1, requirements: 1, limitChecks: 1 });
     // A new schema (the gateway reloaded) starts afresh.
     g.setSchema(api);
     expect(g.check(req).ok).toBe(true);
-    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, callerValidations: 1, requirements: 2 });
+    expect(g.stats).toEqual({ parses: 2, publicValidations: 2, callerValidations: 1, requirements: 2, limitChecks: 2 });
+  });
+
+  it('a refusal by the limits is cached with the document too: measured once per operation, before any validation', () => {
+    const g = createOperationGate({
+      security,
+      production: false,
+      limits: { ...DEFAULT_OPERATION_LIMITS, maxDepth: 2 },
+    });
+    g.setSchema(api);
+    const query = 'query Deep { me { tenant { id } } } query Shallow { me { id } }';
+    const deep: OperationRequest = { query, operationName: 'Deep', method: 'POST', caller: ANON };
+    for (let i = 0; i < 3; i++) expect(outcome(g.check(deep))).toBe('400 OPERATION_LIMIT_EXCEEDED');
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, callerValidations: 0, requirements: 0, limitChecks: 1 });
+    // The other operation of the same document is measured on its own (and is within the limits).
+    expect(outcome(g.check({ ...deep, operationName: 'Shallow', caller: USER }))).toBe('ok query Shallow');
+    expect(outcome(g.check({ ...deep, operationName: 'Shallow', caller: USER }))).toBe('ok query Shallow');
+    expect(g.stats).toEqual({ parses: 1, publicValidations: 0, callerValidations: 1, requirements: 1, limitChecks: 2 });
+    // Over the token limit: remembered like a syntax error, the text is not read again.
+    const big: OperationRequest = { ...deep, query: `{ ${'__typename '.repeat(6000)}}` };
+    for (let i = 0; i < 3; i++) expect(outcome(g.check(big))).toBe('400 OPERATION_LIMIT_EXCEEDED');
+    expect(g.stats.parses).toBe(2);
   });
 
   it('the document cache is bounded by entries and by characters, least recently used out first', () => {

@@ -8,8 +8,10 @@
 //   - a name: the operation with that name; none → 400 OPERATION_RESOLUTION_FAILURE;
 //   - a GET that resolves to a mutation → 405 (Allow: POST), nothing runs;
 //   - an operation type the schema lacks (subscription) → 400 GRAPHQL_VALIDATION_FAILED.
-// Then every router-level check runs on exactly that operation (the 20 root-field cap, the one
-// public root field of anonymous callers, layer-1 @authenticated / @requiresScopes), and the
+// Then every router-level check runs on exactly that operation: first the operation limits
+// (limits/operation-limits.ts: depth, aliases, root fields, directives, field repeats; the token
+// limit bounds the parse itself), then the one public root field of anonymous callers and
+// layer-1 @authenticated / @requiresScopes; and the
 // request reaches Apollo with an operationName that leaves no choice: the resolved operation's
 // name, or none for a document holding a single anonymous operation. The plugin below sets it on
 // Apollo's request (which is what the gateway reads) and refuses to go on when Apollo resolved
@@ -26,8 +28,13 @@
 // by the router from the caller's schema (plugin below: introspection shows each caller its own
 // schema); introspection next to ordinary root fields is refused (400).
 //
-// Parsing, the validations and the requirements are cached per document text in a bounded LRU
-// (validations per caller capability too), so a repeated document costs a Map lookup.
+// The limits come first, for every caller: they read the document's syntax only, so their answer
+// (the limit and its maximum) tells an anonymous caller nothing about the schema, and a document
+// over them costs no validation (the expensive part, and what an oversized document attacks).
+//
+// Parsing, the limit checks, the validations and the requirements are cached per document text
+// in a bounded LRU (validations per caller capability too), so a repeated document costs a Map
+// lookup.
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { LRUCache } from 'lru-cache';
@@ -37,7 +44,6 @@ import {
   Kind,
   KnownTypeNamesRule,
   execute,
-  parse,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -52,6 +58,12 @@ import { forbidden, httpStatusOf, maskError, unauthenticated } from '@eventzr/li
 import { operationRequirements, refusal, type OperationRequirements } from './authorization.ts';
 import type { RouterContext } from './context.ts';
 import { metaOf } from './http.ts';
+import {
+  checkOperationLimits,
+  DEFAULT_OPERATION_LIMITS,
+  parseDocument,
+  type OperationLimits,
+} from './limits/operation-limits.ts';
 import {
   callerSchemas,
   introspectionShape,
@@ -100,6 +112,8 @@ export interface GateStats {
   callerValidations: number;
   /** Layer-1 requirement computations (once per document and operation). */
   requirements: number;
+  /** Operation limit checks (once per document and operation). */
+  limitChecks: number;
 }
 
 interface DocumentEntry {
@@ -111,6 +125,8 @@ interface DocumentEntry {
   /** Other callers' validations, by capability (a few kept per document). */
   callerVerdicts?: Map<string, CallerVerdict>;
   requirements: Map<OperationDefinitionNode, OperationRequirements>;
+  /** Each operation's limit refusal, null when it is within the limits. */
+  limits: Map<OperationDefinitionNode, GraphQLError | null>;
 }
 
 /**
@@ -237,6 +253,8 @@ export interface OperationGateOptions {
   callerSchemaEntries?: number;
   /** Fields that need a verified client certificate (ROUTER_MTLS_CA); undefined: none. */
   mtls?: MtlsPolicy | undefined;
+  /** What one operation may ask (default DEFAULT_OPERATION_LIMITS; config.ts OPERATION_MAX_*). */
+  limits?: OperationLimits | undefined;
   /** Documents remembered (default 1000) and their total length in characters (default 8 M). */
   cacheEntries?: number;
   cacheChars?: number;
@@ -257,33 +275,36 @@ export interface OperationGate {
 
 export function createOperationGate(opts: OperationGateOptions): OperationGate {
   const { security, production } = opts;
+  const limits = opts.limits ?? DEFAULT_OPERATION_LIMITS;
   const introspection = opts.introspection ?? !production;
   let schemas: { api: GraphQLSchema; pub: PublicSchema; callers: CallerSchemas } | undefined;
   const documents = documentCache<DocumentEntry>(opts.cacheEntries ?? 1000, opts.cacheChars ?? 8_000_000);
-  const stats: GateStats = { parses: 0, publicValidations: 0, callerValidations: 0, requirements: 0 };
+  const stats: GateStats = {
+    parses: 0,
+    publicValidations: 0,
+    callerValidations: 0,
+    requirements: 0,
+    limitChecks: 0,
+  };
 
   const entryOf = (query: string): DocumentEntry => {
     let entry = documents.get(query);
     if (entry) return entry;
     stats.parses++;
-    try {
-      const document = parse(query);
-      const operations = document.definitions.filter(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-      );
-      entry = { document, operations, requirements: new Map() };
-    } catch (err) {
-      const message = err instanceof GraphQLError ? err.message : 'Syntax Error';
-      const parseError =
-        err instanceof GraphQLError
-          ? new GraphQLError(message, {
-              source: err.source,
-              positions: err.positions,
-              extensions: { code: 'GRAPHQL_PARSE_FAILED' },
-            })
-          : requestError('GRAPHQL_PARSE_FAILED', message);
-      entry = { parseError, operations: [], requirements: new Map() };
-    }
+    // At most limits.maxTokens tokens are read; a syntax error or a document over the token limit
+    // is remembered like a document (the same text is refused again without reading it).
+    const document = parseDocument(query, limits.maxTokens);
+    entry =
+      document instanceof GraphQLError
+        ? { parseError: document, operations: [], requirements: new Map(), limits: new Map() }
+        : {
+            document,
+            operations: document.definitions.filter(
+              (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+            ),
+            requirements: new Map(),
+            limits: new Map(),
+          };
     documents.set(query, entry);
     return entry;
   };
@@ -307,6 +328,14 @@ export function createOperationGate(opts: OperationGateOptions): OperationGate {
           allow: 'POST',
         },
       );
+
+    let overLimit = entry.limits.get(operation);
+    if (overLimit === undefined) {
+      stats.limitChecks++;
+      overLimit = checkOperationLimits(entry.document, operation, limits) ?? null;
+      entry.limits.set(operation, overLimit);
+    }
+    if (overLimit) return { ok: false, status: 400, errors: [overLimit] };
 
     if (req.caller.kind === 'anonymous') {
       if (entry.publicVerdict === undefined) {

@@ -231,9 +231,9 @@ describe('requests that are refused before any subgraph is called', () => {
     expect(a.body.extensions?.meta?.request_id).toBe('req-alias-1');
   });
 
-  it('more than 20 root fields, whoever asks → 400 BAD_REQUEST', async () => {
+  it('more than 20 root fields, whoever asks → 400 OPERATION_LIMIT_EXCEEDED (operation-limits.test.ts: every limit)', async () => {
     const many = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `j${i}: jobs { id }`).join(' ')} }`;
-    expectRefused(await post(url, { query: many(21) }, bearer(await userToken())), 400, 'BAD_REQUEST');
+    expectRefused(await post(url, { query: many(21) }, bearer(await userToken())), 400, 'OPERATION_LIMIT_EXCEEDED');
     const twenty = await post(url, { query: many(20) }, bearer(await userToken()));
     expect(twenty.status, twenty.text).toBe(200);
     expect(Object.keys(twenty.body.data ?? {})).toHaveLength(20);
@@ -307,7 +307,7 @@ describe('one operation, resolved once, checked, then executed (operationName va
       const viewer = bearer(await userToken({ roles: ['viewer'] }));
       expectRefused(await post(url, body('{ workers { id } }'), viewer), 403, 'FORBIDDEN');
       const cap = `{ ${Array.from({ length: 21 }, (_, i) => `j${i}: jobs { id }`).join(' ')} }`;
-      expectRefused(await post(url, body(cap), bearer(await userToken())), 400, 'BAD_REQUEST');
+      expectRefused(await post(url, body(cap), bearer(await userToken())), 400, 'OPERATION_LIMIT_EXCEEDED');
       expectRefused(await post(url, body('mutation { leaseJobs(max: 1) { id } }'), viewer), 403, 'FORBIDDEN');
     }
   });

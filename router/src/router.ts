@@ -4,7 +4,8 @@
 // A request goes: request id + trace context → CORS → (POST) JSON body, size limit, shape →
 // authentication (bearer token / internal key / anonymous) and x-tenant-id → the caller's request
 // rate limit (limits/requests.ts: headers on every answer from here on, 429 past it) → the one operation
-// resolved and checked (operation.ts: anonymous validation, layer-1 authorization) → its cost
+// resolved and checked (operation.ts: operation limits, validation against the caller's schema,
+// layer-1 authorization) → limits declared with its fields (limits/field-limits.ts) → its cost
 // refused over the maximum or charged to the caller's cost budgets (limits/budgets.ts) → Apollo
 // Server: parse, validate → a mutation with an Idempotency-Key claims it, or gets the saved
 // response replayed (idempotency.ts) → gateway plans and calls subgraphs with router-signed
@@ -27,7 +28,7 @@ import { createLogger, type Logger } from '@eventzr/lib/logger';
 import { openSharedStore, type SharedStore } from '@eventzr/lib/store';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { credentialStore, internalScopesOf } from './auth/credentials.ts';
-import type { RouterEnv } from './config.ts';
+import { operationLimitsOf, type RouterEnv } from './config.ts';
 import { createTokenVerifier, trustedIssuers, type TokenStats } from './auth/tokens.ts';
 import { createExternalIdentities, ROUTER_CALLER, type ExternalIdentityStats } from './auth/external-identities.ts';
 import { forwardedHeaders, requestMetaFrom, responseMeta, type RequestMeta, type RouterContext } from './context.ts';
@@ -150,6 +151,7 @@ export async function createRouter(config: RouterEnv, opts: RouterOptions = {}):
     production,
     introspection,
     mtls: mtlsPolicy(config),
+    limits: operationLimitsOf(config),
   });
   const store =
     opts.store ?? openSharedStore(config, (err) => log.warn({ err: err.message }, 'shared store (Redis) unreachable'));
