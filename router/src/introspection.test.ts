@@ -13,7 +13,7 @@ import {
   parse,
   type IntrospectionQuery,
 } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '@eventzr/lib/claims';
 import { DEV_AUTH_USER } from '@eventzr/lib/dev-seed';
 import { credentialLine, newCredential } from './auth/credentials.ts';
@@ -22,33 +22,19 @@ import {
   INTERNAL_KEY,
   bearer,
   fixtureApiSchema,
-  fixtureRouterEnv,
   mint,
   post,
-  routerConfig,
-  rsaKey,
-  startFixtures,
-  startJwksServer,
   userClaims,
   type Fixtures,
-  type JwksServer,
   type SigningKey,
 } from './__fixtures__/fixtures.ts';
-import { createRouter, type Router } from './router.ts';
+import { fixtureRouters, type StartedRouter } from './__fixtures__/harness.ts';
 
+const routers = fixtureRouters();
 let fx: Fixtures;
-let jwks: JwksServer;
 let key: SigningKey;
-const routers: Router[] = [];
 const api = fixtureApiSchema();
 const WORKER = newCredential('pool-a', ['internal:jobs.worker']);
-
-async function start(env: Record<string, string | undefined> = {}) {
-  const config = await routerConfig({ ...fixtureRouterEnv(fx, jwks.url), ...env });
-  const router = await createRouter(config, { supergraphSdl: fx.supergraphSdl });
-  routers.push(router);
-  return { router, url: (await router.listen(0)).url };
-}
 
 // Production refuses the development secrets the fixtures' config carries: the worker gets its own credential.
 const production = {
@@ -58,20 +44,13 @@ const production = {
   INTERNAL_CREDENTIALS: credentialLine(WORKER.credential),
 };
 
-let dev: { router: Router; url: string };
-let prod: { router: Router; url: string };
+let dev: StartedRouter;
+let prod: StartedRouter;
 beforeAll(async () => {
-  [fx, key] = await Promise.all([startFixtures(), rsaKey('key-1')]);
-  jwks = await startJwksServer([key.publicJwk]);
-  dev = await start();
-  prod = await start(production);
+  ({ fx, key } = routers);
+  dev = await routers.start();
+  prod = await routers.start(production);
 });
-afterAll(async () => {
-  await Promise.all(routers.map((r) => r.stop()));
-  await jwks?.close();
-  await fx?.close();
-});
-beforeEach(() => fx.reset());
 
 /** Each caller: how the router sees it (for the expected schema) and the headers it sends. */
 interface Who {
@@ -120,7 +99,9 @@ describe('introspection shows each caller its own schema (development)', () => {
     const roots = (name: string) => fields[name]!.filter((f) => /^(Query|Mutation)\./.test(f));
     expect(roots('anonymous')).toEqual(['Mutation.login']);
     expect(roots('reader')).toEqual(['Mutation.login', 'Mutation.logout', 'Query.failing', 'Query.jobs', 'Query.me']);
-    expect(roots('user')).toEqual([...roots('reader'), 'Mutation.enqueueJob'].sort());
+    expect(roots('user')).toEqual(
+      [...roots('reader'), 'Mutation.enqueueJob', 'Mutation.importJobs', 'Mutation.importTenantJobs'].sort(),
+    );
     expect(roots('admin')).toEqual([...roots('user'), 'Query.users', 'Query.workers'].sort());
     expect(roots('internal')).toEqual(['Mutation.leaseJobs', 'Mutation.login']);
     expect(fields.user).not.toContain('Job.adminNote');
@@ -253,7 +234,7 @@ describe('production: introspection off unless INTROSPECTION=true, and then per 
   });
 
   it('INTROSPECTION=true: each caller still sees its own schema; Sandbox offers no development login', async () => {
-    const opened = await start({ ...production, INTROSPECTION: 'true' });
+    const opened = await routers.start({ ...production, INTROSPECTION: 'true' });
     const security = opened.router.supergraph.security;
     for (const [name, who] of Object.entries({
       anonymous: WHO.anonymous!,

@@ -4,36 +4,23 @@
 // (100,000 levels of nesting, 10,000 aliases), anonymous callers under the same limits, and the
 // introspection Sandbox and codegen send under the defaults.
 import { getIntrospectionQuery } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
-  fixtureRouterEnv,
   mint,
   post,
-  routerConfig,
-  rsaKey,
-  startFixtures,
-  startJwksServer,
   userClaims,
   type Answer,
   type Fixtures,
-  type JwksServer,
   type SigningKey,
 } from './__fixtures__/fixtures.ts';
 import { DEFAULT_OPERATION_LIMITS, parseDocument, TOO_DEEP_TO_PARSE } from './limits/operation-limits.ts';
-import { createRouter, type Router } from './router.ts';
+import { fixtureRouters } from './__fixtures__/harness.ts';
 
+const routers = fixtureRouters();
 let fx: Fixtures;
-let jwks: JwksServer;
 let key: SigningKey;
-const routers: Router[] = [];
-
-async function start(env: Record<string, string> = {}) {
-  const config = await routerConfig({ ...fixtureRouterEnv(fx, jwks.url), ...env });
-  const router = await createRouter(config, { supergraphSdl: fx.supergraphSdl });
-  routers.push(router);
-  return (await router.listen(0)).url;
-}
+const start = async (env: Record<string, string> = {}) => (await routers.start(env)).url;
 
 /** Small limits, so that each boundary is a real operation the fixture subgraphs answer. */
 const TIGHT = {
@@ -56,8 +43,7 @@ let user: Record<string, string>;
 let creator: Record<string, string>;
 
 beforeAll(async () => {
-  [fx, key] = await Promise.all([startFixtures(), rsaKey('key-1')]);
-  jwks = await startJwksServer([key.publicJwk]);
+  ({ fx, key } = routers);
   [defaults, tight, tokens] = await Promise.all([
     start(),
     start(TIGHT),
@@ -66,12 +52,6 @@ beforeAll(async () => {
   user = bearer(await mint(userClaims({ permissions: ['jobs:read'] }), { key }));
   creator = bearer(await mint(userClaims({ permissions: ['jobs:read', 'jobs:create'] }), { key }));
 });
-afterAll(async () => {
-  await Promise.all(routers.map((r) => r.stop()));
-  await jwks?.close();
-  await fx?.close();
-});
-beforeEach(() => fx.reset());
 
 /** graphql-js's count of `source`'s tokens: the least maxTokens it parses under. */
 function tokensOf(source: string): number {

@@ -2,66 +2,40 @@
 // production router hides (introspection, suggestions, internal messages, failing subgraphs).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUTH_USER } from '@eventzr/lib/dev-seed';
 import {
   INTERNAL_KEY,
   bearer,
   fixtureApiSchema,
-  fixtureRouterEnv,
   mint,
   post,
-  routerConfig,
-  rsaKey,
-  startFixtures,
-  startJwksServer,
   userClaims,
   type Fixtures,
-  type JwksServer,
   type SigningKey,
 } from './__fixtures__/fixtures.ts';
 import { attacks, nonPublicNames, quotedNames } from './__fixtures__/attacks.ts';
-import { createRouter, type Router } from './router.ts';
+import { fixtureRouters, type StartedRouter } from './__fixtures__/harness.ts';
 import { SUBGRAPH_FAILURE_MESSAGE } from './subgraph-source.ts';
 
+const routers = fixtureRouters();
 let fx: Fixtures;
-let jwks: JwksServer;
 let key: SigningKey;
-const routers: Router[] = [];
 
-async function start(env: Record<string, string | undefined> = {}, subgraphUrls: Record<string, string> = {}) {
-  const config = await routerConfig({
-    ...fixtureRouterEnv(fx, jwks.url),
-    ...env,
-  });
-  const router = await createRouter(config, {
-    supergraphSdl: fx.supergraphSdl,
-    subgraphUrls,
-    readiness: { timeoutMs: 500, reuseMs: 0 },
-  });
-  routers.push(router);
-  return { router, url: (await router.listen(0)).url };
-}
+const start = (env: Record<string, string | undefined> = {}, subgraphUrls: Record<string, string> = {}) =>
+  routers.start(env, { subgraphUrls, readiness: { timeoutMs: 500, reuseMs: 0 } });
 
 // Production refuses the development secrets the fixtures' config carries.
 const production = { NODE_ENV: 'production', DEV_JWT_SECRET: '', INTERNAL_API_KEY: '' };
 
-let dev: { router: Router; url: string };
-let prod: { router: Router; url: string };
+let dev: StartedRouter;
+let prod: StartedRouter;
 
 beforeAll(async () => {
-  [fx, key] = await Promise.all([startFixtures(), rsaKey('key-1')]);
-  jwks = await startJwksServer([key.publicJwk]);
+  ({ fx, key } = routers);
   dev = await start({ BODY_LIMIT: '64kb' });
   prod = await start(production);
 });
-afterAll(async () => {
-  await Promise.all(routers.map((r) => r.stop()));
-  await jwks?.close();
-  await fx?.close();
-});
-
-beforeEach(() => fx.reset());
 
 const token = () => mint(userClaims(), { key });
 
@@ -395,8 +369,8 @@ describe('a subgraph that fails', () => {
   let broken: http.Server;
   let brokenUrl: string;
   let deadUrl: string;
-  let viaBroken: { router: Router; url: string };
-  let viaDead: { router: Router; url: string };
+  let viaBroken: StartedRouter;
+  let viaDead: StartedRouter;
 
   beforeAll(async () => {
     broken = http.createServer((req, res) => {

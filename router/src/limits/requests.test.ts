@@ -3,7 +3,7 @@
 // every answer; 429 with no subgraph call; a flood of bad tokens limited; the Idempotency-Key
 // plugin never saving a 429. Subgraph work is counted with the fixtures' Recorder.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '@eventzr/lib/config';
 import { memoryStore } from '@eventzr/lib/store';
 import {
@@ -12,21 +12,17 @@ import {
   TENANT_A,
   TENANT_B,
   bearer,
-  fixtureRouterEnv,
   mint,
   post,
   routerConfig,
-  rsaKey,
-  startFixtures,
-  startJwksServer,
   userClaims,
   type Answer,
   type Fixtures,
-  type JwksServer,
   type SigningKey,
 } from '../__fixtures__/fixtures.ts';
 import { routerEnvSchema } from '../config.ts';
-import { createRouter, type Router, type RouterOptions } from '../router.ts';
+import { fixtureRouters } from '../__fixtures__/harness.ts';
+import type { RouterOptions } from '../router.ts';
 import { addressKey } from './requests.ts';
 
 const ME = 'query Me { me { id } }';
@@ -45,29 +41,16 @@ const SEED_DEFAULTS = {
   RATE_LIMIT_WINDOW_SECONDS: undefined,
 };
 
+const routers = fixtureRouters({ keyId: 'rl' });
 let fx: Fixtures;
 let key: SigningKey;
-let jwks: JwksServer;
-const routers: Router[] = [];
-
-beforeAll(async () => {
-  fx = await startFixtures();
-  key = await rsaKey('rl');
-  jwks = await startJwksServer([key.publicJwk]);
+beforeAll(() => {
+  ({ fx, key } = routers);
 });
-afterAll(async () => {
-  await Promise.all(routers.map((r) => r.stop()));
-  await jwks?.close();
-  await fx?.close();
-});
-beforeEach(() => fx.reset());
 
 async function start(env: Record<string, string | undefined>, opts: RouterOptions = {}) {
-  const config = await routerConfig({ ...fixtureRouterEnv(fx, jwks.url), ...env });
-  const router = await createRouter(config, { supergraphSdl: fx.supergraphSdl, ...opts });
-  routers.push(router);
-  const { url } = await router.listen(0);
-  return { router, url, base: url.replace(/\/graphql$/, '') };
+  const started = await routers.start(env, opts);
+  return { ...started, base: started.url.replace(/\/graphql$/, '') };
 }
 
 const userToken = (over: Parameters<typeof userClaims>[0] = {}) => mint(userClaims(over), { key });
