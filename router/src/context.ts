@@ -31,6 +31,12 @@ export interface RouterContext extends RequestMeta {
   operation?: CheckedOperation;
   /** The operation's cost and the budgets it was charged to (limits/budgets.ts): `extensions.cost`. */
   cost?: CostReport;
+  /**
+   * Points the limit stages before execution took for this request (declared field limits), given
+   * back when a later stage refuses it (limits/http.ts refundEarlierStages): a call that never ran
+   * does not count against a per-field limit.
+   */
+  refunds?: (() => Promise<void>)[];
 }
 
 export interface ResponseMeta {

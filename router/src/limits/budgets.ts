@@ -26,7 +26,7 @@ import { optionalString } from '@eventzr/lib/config';
 import type { Logger } from '@eventzr/lib/logger';
 import type { ResponseMeta, RouterContext } from '../context.ts';
 import { createCostCalculator, CostRuleError, costModelOf, type CostCalculator } from './cost.ts';
-import { sendRateLimited } from './http.ts';
+import { refundEarlierStages, sendRateLimited } from './http.ts';
 import type { Limiter, Limiters, LimitVerdict } from './limiter.ts';
 
 /** One plan tier's budgets: points per window for the whole tenant, and for each of its users. */
@@ -303,6 +303,8 @@ export function createCostControl(opts: {
     const context = res.locals.context as RouterContext;
     const operation = context.operation;
     if (!operation) return next(); // the Sandbox page: no operation
+    // Refused here: what earlier stages took for this request goes back first, then the answer.
+    const refuse = (send: () => void) => void refundEarlierStages(context, log).then(send);
     let cost: number;
     try {
       cost = calculator.cost(operation.document, operation.definition, variablesOf(req));
@@ -315,14 +317,16 @@ export function createCostControl(opts: {
           extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...(meta ? { requestId: meta.request_id } : {}) },
         },
       ];
-      return void res
-        .status(400)
-        .type('application/json')
-        .send(JSON.stringify({ errors, extensions: { meta } }));
+      return refuse(() =>
+        res
+          .status(400)
+          .type('application/json')
+          .send(JSON.stringify({ errors, extensions: { meta } })),
+      );
     }
     if (cost > max) {
       log.info({ requestId: context.requestId, cost, max }, 'operation refused: over the maximum cost');
-      return sendOverMaximum(res, cost);
+      return refuse(() => sendOverMaximum(res, cost));
     }
     const buckets = bucketsOf(context.caller, context.clientAddress);
     charge(buckets, cost).then(
@@ -333,10 +337,12 @@ export function createCostControl(opts: {
             { requestId: context.requestId, cost, budget: verdict.policy.name, retryAfter: verdict.retryAfterSeconds },
             'operation refused: cost budget exhausted',
           );
-          return sendRateLimited(
-            res,
-            verdict,
-            `The ${bucket.label} cost budget of ${verdict.limit} points per ${verdict.policy.windowSeconds} s cannot pay for this operation (cost ${cost}). Try again in ${verdict.retryAfterSeconds} seconds.`,
+          return refuse(() =>
+            sendRateLimited(
+              res,
+              verdict,
+              `The ${bucket.label} cost budget of ${verdict.limit} points per ${verdict.policy.windowSeconds} s cannot pay for this operation (cost ${cost}). Try again in ${verdict.retryAfterSeconds} seconds.`,
+            ),
           );
         }
         context.cost = {

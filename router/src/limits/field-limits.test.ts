@@ -314,6 +314,38 @@ describe.skipIf(!redisUrl)('two routers on one Redis (TEST_REDIS_URL)', () => {
   const via = (i: number, query: string, variables: Record<string, unknown>, token: string | undefined, ip: string) =>
     post(urls[i]!, { query, variables }, { ...(token ? bearer(token) : {}), 'x-forwarded-for': ip });
 
+  it('a call a later stage refuses (cost) gives its declared points back: it never ran', async () => {
+    // A third router on the same counters, refusing every mutation over a maximum cost of 5.
+    const store = redisStore({ url: redisUrl!, prefix });
+    stores.push(store);
+    const config = await routerConfig({
+      ...fixtureRouterEnv(fx, jwks.url),
+      TRUSTED_PROXIES: 'loopback',
+      OPERATION_MAX_COST: '5',
+    });
+    const strict = await createRouter(config, { supergraphSdl: fx.supergraphSdl, store });
+    routers.push(strict);
+    const strictUrl = (await strict.listen(0)).url;
+    const a = await freshUser();
+    for (let i = 0; i < 12; i++) {
+      const refused = await post(
+        strictUrl,
+        { query: IMPORT, variables: { s: `c${i}` } },
+        {
+          ...bearer(a.token),
+          'x-forwarded-for': a.ip,
+        },
+      );
+      expect(code(refused)).toBe('COST_LIMIT_EXCEEDED');
+    }
+    expect(calls('importJobs')).toBe(0);
+    // The ten calls per hour are all still there.
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push(await via(i % 2, IMPORT, { s: `d${i}` }, a.token, a.ip));
+    expect(answers.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill(200));
+    expectRateLimited(answers[10]!, 10, 3600);
+  });
+
   it('share one exact declared limit and one lockout; the store holds no email in clear', async () => {
     const a = await freshUser();
     const answers = await Promise.all(

@@ -38,7 +38,7 @@ import type { RouterContext } from '../context.ts';
 import { sendRouterError } from '../http.ts';
 import type { CheckedOperation } from '../operation.ts';
 import type { DeclaredLimits, DeclaredLockout, FieldLimits } from './declared.ts';
-import { sendRateLimited } from './http.ts';
+import { holdForRefund, sendRateLimited } from './http.ts';
 import type { Limiters, LimitVerdict } from './limiter.ts';
 
 /** One selection of a limited field in an operation. */
@@ -327,6 +327,10 @@ export function createFieldLimits(opts: FieldLimitsOptions): FieldLimitEnforceme
       return false;
     }
     if (lockouts.length > 0) pending.set(op, lockouts);
+    // A later stage (cost) that refuses the request gives these back: the call never ran.
+    holdForRefund(context, async () => {
+      await Promise.all(taken.map((t) => t.limiter.refund(t.w.key, t.w.points)));
+    });
     return true;
   };
 

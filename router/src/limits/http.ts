@@ -10,7 +10,8 @@
 import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '@eventzr/lib/errors';
-import type { ResponseMeta } from '../context.ts';
+import type { Logger } from '@eventzr/lib/logger';
+import type { ResponseMeta, RouterContext } from '../context.ts';
 import type { LimitVerdict } from './limiter.ts';
 
 /** Response headers a browser's script may read (added to CORS's exposed headers). */
@@ -45,6 +46,24 @@ export function rateLimitedError(verdict: LimitVerdict, message?: string): Graph
       policy: verdict.policy.name,
     },
   });
+}
+
+/** Records points a stage took, to give back if a later stage refuses the request before it runs. */
+export function holdForRefund(context: RouterContext, refund: () => Promise<void>): void {
+  (context.refunds ??= []).push(refund);
+}
+
+/** A later stage refused the request: every earlier stage gets its points back (errors logged, never thrown). */
+export async function refundEarlierStages(context: RouterContext, log: Logger): Promise<void> {
+  const refunds = context.refunds ?? [];
+  context.refunds = [];
+  await Promise.all(
+    refunds.map((refund) =>
+      refund().catch((err: unknown) =>
+        log.error({ err, requestId: context.requestId }, 'points of a refused request could not be given back'),
+      ),
+    ),
+  );
 }
 
 /** Answers 429 for a refused verdict, before any subgraph is called; headers included. */
