@@ -401,15 +401,17 @@ for (const [kind, makeStore] of stores) {
     it('frees a key whose router died mid-flight once its lease runs out', async () => {
       const shared = kind === 'memory' ? memoryStore() : makeStore!(`test:${randomUUID()}:`);
       opened.push({ store: shared });
-      const r = await startRouter({ SUBGRAPH_TIMEOUT_MS: '100', IDEMPOTENCY_LEASE_MS: '300' }, shared);
+      // A lease of 3 s: long enough that the first request surely meets it on a loaded machine
+      // (the limit stages before the key is looked at take Redis round trips of their own).
+      const r = await startRouter({ SUBGRAPH_TIMEOUT_MS: '100', IDEMPOTENCY_LEASE_MS: '3000' }, shared);
       const k = randomUUID();
       // What a router that died while running this request left behind.
       const storeKey = storeKeyOf(k);
       const fingerprint = requestFingerprint(ENQUEUE, 'Enqueue', { type: 'email' });
-      await shared.set(storeKey, JSON.stringify({ s: 'running', f: fingerprint, t: 'dead' }), 300);
+      await shared.set(storeKey, JSON.stringify({ s: 'running', f: fingerprint, t: 'dead' }), 3000);
       expectConflict(await send(k, undefined, { to: r.url }), 409);
       expect(enqueues()).toBe(0);
-      await sleep(400);
+      await sleep(3100);
       expect((await send(k, undefined, { to: r.url })).status).toBe(200);
       expect(enqueues()).toBe(1);
     });
