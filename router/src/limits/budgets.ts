@@ -19,14 +19,14 @@
 //       each { maximumAvailable (points per window), currentlyAvailable (left after this request),
 //              resetSeconds (until the window starts again), windowSeconds } }
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Caller } from '@eventzr/lib/claims';
 import { optionalString } from '@eventzr/lib/config';
 import type { Logger } from '@eventzr/lib/logger';
 import type { ResponseMeta, RouterContext } from '../context.ts';
 import { createCostCalculator, CostRuleError, costModelOf, type CostCalculator } from './cost.ts';
-import { refundEarlierStages, sendRateLimited } from './http.ts';
+import { refundEarlierStages, sendRateLimited, sentVariables } from './http.ts';
 import type { Limiter, Limiters, LimitVerdict } from './limiter.ts';
 
 /** One plan tier's budgets: points per window for the whole tenant, and for each of its users. */
@@ -185,20 +185,6 @@ const statusOf = (v: LimitVerdict): BudgetStatus => ({
   windowSeconds: v.policy.windowSeconds,
 });
 
-/** The request's variables (POST body, or the GET query string, which http.ts checked). */
-function variablesOf(req: Request): Record<string, unknown> | undefined {
-  let raw: unknown;
-  if (req.method === 'GET') {
-    const text = new URL(req.url, 'http://router.invalid').searchParams.get('variables');
-    try {
-      raw = text === null ? undefined : JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-  } else raw = (req.body as { variables?: unknown } | undefined)?.variables;
-  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
-}
-
 export function createCostControl(opts: {
   supergraphSdl: string;
   settings: CostSettings;
@@ -307,7 +293,7 @@ export function createCostControl(opts: {
     const refuse = (send: () => void) => void refundEarlierStages(context, log).then(send);
     let cost: number;
     try {
-      cost = calculator.cost(operation.document, operation.definition, variablesOf(req));
+      cost = calculator.cost(operation.document, operation.definition, sentVariables(req));
     } catch (err) {
       if (!(err instanceof CostRuleError)) return next(err);
       const meta = res.locals.meta as ResponseMeta | undefined;

@@ -38,7 +38,7 @@ import type { RouterContext } from '../context.ts';
 import { sendRouterError } from '../http.ts';
 import type { CheckedOperation } from '../operation.ts';
 import type { DeclaredLimits, DeclaredLockout, FieldLimits } from './declared.ts';
-import { holdForRefund, sendRateLimited } from './http.ts';
+import { holdForRefund, sendRateLimited, sentVariables } from './http.ts';
 import type { Limiters, LimitVerdict } from './limiter.ts';
 
 /** One selection of a limited field in an operation. */
@@ -139,17 +139,8 @@ export function argumentKey(value: unknown): string {
 }
 
 /** The request's variables, with the operation's defaults for those it does not send. */
-function variablesOf(method: string, url: string, body: unknown, definition: OperationDefinitionNode): Variables {
-  let sent: unknown;
-  if (method === 'GET') {
-    const text = new URL(url, 'http://router.invalid').searchParams.get('variables');
-    try {
-      sent = text ? JSON.parse(text) : undefined;
-    } catch {
-      sent = undefined; // Apollo answers the malformed variables
-    }
-  } else sent = (body as { variables?: unknown } | undefined)?.variables;
-  const vars: Variables = sent && typeof sent === 'object' && !Array.isArray(sent) ? { ...(sent as Variables) } : {};
+function variablesOf(req: Parameters<typeof sentVariables>[0], definition: OperationDefinitionNode): Variables {
+  const vars: Variables = { ...sentVariables(req) };
   for (const v of definition.variableDefinitions ?? [])
     if (!(v.variable.name.value in vars) && v.defaultValue)
       vars[v.variable.name.value] = valueFromASTUntyped(v.defaultValue);
@@ -338,7 +329,7 @@ export function createFieldLimits(opts: FieldLimitsOptions): FieldLimitEnforceme
     const context = res.locals.context as RouterContext | undefined;
     const op = context?.operation;
     if (!context || !op || declared.fields.size === 0 || !names(op)) return next();
-    const vars = variablesOf(req.method, req.url, req.body, op.definition);
+    const vars = variablesOf(req, op.definition);
     enforce(context, res, op, vars).then(
       (go) => {
         if (go) next();

@@ -48,6 +48,27 @@ export function rateLimitedError(verdict: LimitVerdict, message?: string): Graph
   });
 }
 
+/**
+ * The variables a GraphQL request sent (POST body, or GET's JSON-encoded `variables`), as the limit
+ * stages read them; undefined when absent or malformed (Apollo answers those).
+ */
+export function sentVariables(req: {
+  method: string;
+  url: string;
+  body?: unknown;
+}): Record<string, unknown> | undefined {
+  let raw: unknown;
+  if (req.method === 'GET') {
+    const text = new URL(req.url, 'http://router.invalid').searchParams.get('variables');
+    try {
+      raw = text === null ? undefined : JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+  } else raw = (req.body as { variables?: unknown } | undefined)?.variables;
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+}
+
 /** Records points a stage took, to give back if a later stage refuses the request before it runs. */
 export function holdForRefund(context: RouterContext, refund: () => Promise<void>): void {
   (context.refunds ??= []).push(refund);
